@@ -16,13 +16,29 @@ from crashreport._version import __version__
 from crashreport.config import Config, ConfigError
 from crashreport.hooks import guard, install, register_secret, report_exception, uninstall
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from crashreport.aio import install_asyncio
+
 __all__ = [
     "Config",
     "ConfigError",
     "__version__",
     "guard",
     "install",
+    "install_asyncio",
     "register_secret",
     "report_exception",
     "uninstall",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # install_asyncio lives with the rest of the asyncio support, loaded on first use
+    if name == "install_asyncio":
+        from crashreport.aio import install_asyncio
+
+        return install_asyncio
+    raise AttributeError(f"module 'crashreport' has no attribute {name!r}")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
-__all__ = ["Config", "ConfigError", "is_loopback_host", "split_url"]
+__all__ = ["DEFAULT_MAX_REPORT_SIZE", "Config", "ConfigError", "is_loopback_host", "split_url"]
 
 
 class ConfigError(ValueError):
@@ -92,6 +92,14 @@ def _check_endpoint(name: str, url: str | None) -> str | None:
     raise ConfigError(f"{name}={url!r}: the scheme must be https:// (or http:// on loopback)")
 
 
+def _check_checkpoint_url(name: str, url: str | None) -> str | None:
+    url = _check_endpoint(name, url)
+    if url is not None and ("?" in url or "#" in url):
+        # the ping sends a fixed set of query fields and nothing else
+        raise ConfigError(f"{name}={url!r}: a checkpoint URL takes no query or fragment")
+    return url
+
+
 def _check_dsn(name: str, dsn: str | None) -> str | None:
     if dsn is None or dsn == "":
         return None
@@ -158,6 +166,31 @@ def _check_rules(name: str, value: object) -> tuple[Callable[..., Any], ...]:
     return items  # type: ignore[return-value]
 
 
+def _check_names(name: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):  # the environment's form: "LANG,TERM"
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    items = _as_tuple(name, value, "names")
+    for item in items:
+        if not isinstance(item, str) or not item or not item.isprintable() or len(item) > 200:
+            raise ConfigError(f"{name}: {item!r} is not a name")
+    return items  # type: ignore[return-value]
+
+
+DEFAULT_MAX_REPORT_SIZE = 1_000_000  # bytes of payload JSON
+_SMALLEST_REPORT = 16_384  # below this a report cannot hold a useful traceback
+
+
+def _check_size(name: str, value: object) -> int:
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a number of bytes") from None
+    if isinstance(value, bool) or not isinstance(value, int) or value < _SMALLEST_REPORT:
+        raise ConfigError(f"{name}={value!r} must be a number of bytes >= {_SMALLEST_REPORT}")
+    return value
+
+
 def _optional_path(name: str, value: object) -> str | None:
     if value is None or value == "":
         return None
@@ -179,12 +212,17 @@ _FIELDS: dict[str, tuple[Any, Callable[[str, Any], Any], str | None]] = {
     "prompt_timeout": (300.0, _check_seconds, "CRASHREPORT_PROMPT_TIMEOUT"),
     "send_timeout": (5.0, _check_seconds, "CRASHREPORT_SEND_TIMEOUT"),
     "outbox_dir": (None, _optional_path, "CRASHREPORT_OUTBOX_DIR"),
-    "checkpoint_url": (None, _check_endpoint, "CRASHREPORT_CHECKPOINT_URL"),
+    "checkpoint_url": (None, _check_checkpoint_url, "CRASHREPORT_CHECKPOINT_URL"),
     "checkpoint_interval": (12 * 3600.0, _check_seconds, None),
     "telemetry": (True, _check_flag, "CRASHREPORT_TELEMETRY"),
     "hide_notices": (False, _check_flag, "CRASHREPORT_HIDE_NOTICES"),
     "secrets": ((), _check_strings, None),
     "rules": ((), _check_rules, None),
+    "unraisable": (False, _check_flag, "CRASHREPORT_UNRAISABLE"),
+    "include_argv": (False, _check_flag, "CRASHREPORT_INCLUDE_ARGV"),
+    "include_environment": ((), _check_names, "CRASHREPORT_INCLUDE_ENVIRONMENT"),
+    "packages": ((), _check_names, "CRASHREPORT_PACKAGES"),
+    "max_report_size": (DEFAULT_MAX_REPORT_SIZE, _check_size, "CRASHREPORT_MAX_REPORT_SIZE"),
 }
 
 
@@ -217,6 +255,22 @@ class Config:
         Values the host app knows are secret; removed wherever they appear.
     rules
         Extra redaction rules, run after (never instead of) the built-in ones.
+    unraisable
+        Also report exceptions Python can only print and ignore
+        (``sys.unraisablehook``: errors in ``__del__``, in weakref callbacks,
+        at garbage collection). Off by default.
+    include_argv
+        Include ``sys.argv`` (redacted). Off by default.
+    include_environment
+        Names of environment variables to include (values redacted; a
+        variable with a sensitive name is replaced whatever its value).
+    packages
+        Distribution names whose installed versions the report carries
+        (``("httpx", "attrs")``); a missing one shows as ``not installed``.
+    max_report_size
+        Upper bound of one report's payload, in bytes (default 1 MB). A larger
+        report is cut down -- locals first, then long strings, then middle
+        frames -- and says what was cut.
     """
 
     __slots__ = tuple(_FIELDS)
@@ -238,6 +292,11 @@ class Config:
     hide_notices: bool
     secrets: tuple[str, ...]
     rules: tuple[Callable[..., Any], ...]
+    unraisable: bool
+    include_argv: bool
+    include_environment: tuple[str, ...]
+    packages: tuple[str, ...]
+    max_report_size: int
 
     def __init__(self, **values: Any) -> None:
         unknown = sorted(set(values) - set(_FIELDS))
@@ -256,9 +315,10 @@ class Config:
         """Keyword options, each overridden by its ``CRASHREPORT_*`` variable when set."""
         values = dict(options or {})
         env = os.environ if environ is None else environ
-        for name, (_default, _check, var) in _FIELDS.items():
+        for name, (_default, check, var) in _FIELDS.items():
             if var is not None and env.get(var, "") != "":
-                values[name] = env[var]
+                # checked under the variable's name, so the error says what to fix
+                values[name] = check(var, env[var])
         return cls(**values)
 
     def replace(self, **changes: Any) -> Config:
