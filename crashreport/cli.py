@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "crashreport.cli",
     "crashreport.demo",
     "crashreport.outbox_cli",
+    "crashreport.telemetry_cli",
 )
 
 
@@ -147,15 +148,23 @@ def _redact(args: argparse.Namespace) -> int:
 
 def _preview(args: argparse.Namespace) -> int:
     from crashreport.capture import text_report
-    from crashreport.handle import process
-    from crashreport.report import Report
+    from crashreport.handle import process, redacted_from_data
+    from crashreport.outcome import Status
 
     config = command_config().replace(dry_run=True)
+    if args.source == "-" and sys.stdin.isatty():
+        sys.stderr.write(
+            "crashreport preview: reading a traceback from the terminal; end with Ctrl-D\n"
+        )
     text = read_input(args.source)
-    try:
-        data = json.loads(text)
-        report = Report.from_dict(data if isinstance(data, dict) else {})
-    except ValueError:  # a plain traceback or log, not a saved report
+    if not text.strip():
+        sys.stderr.write("crashreport preview: the input is empty: nothing to preview\n")
+        return 2
+    try:  # a report saved from the prompt ("Save to file"): redacted again, counts kept
+        saved = redacted_from_data(json.loads(text))
+        report, prior = saved.report, saved.redactions
+    except (ValueError, TypeError, AttributeError):  # a plain traceback or log
         report = text_report(text, product=config.product, version=config.version)
-    process(report, config, out=sys.stdout)
-    return 0
+        prior = None
+    outcome = process(report, config, out=sys.stdout, prior=prior)
+    return 1 if outcome.status is Status.REDACTION_FAILED else 0

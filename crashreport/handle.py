@@ -8,8 +8,8 @@ anything short of a bug in crashreport itself, never raises.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
-from typing import TextIO
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TextIO
 
 import attrs
 
@@ -18,13 +18,23 @@ from crashreport.capture import capture
 from crashreport.config import Config
 from crashreport.outcome import Outcome, Status
 from crashreport.payload import ConsentedReport, Payload
-from crashreport.redact import RedactedReport, RedactionFailed, redact
+from crashreport.redact import RedactedReport, RedactionFailed, Redactions, redact
 from crashreport.render import payload as make_payload
 from crashreport.render import render_report
 from crashreport.report import Report
 from crashreport.transport import Destination, for_destination, outbox
 
-__all__ = ["deliver", "destination_of", "handle", "process"]
+__all__ = [
+    "commenter",
+    "decide",
+    "deliver",
+    "destination_of",
+    "handle",
+    "merge_redactions",
+    "process",
+    "redacted_from_data",
+    "screen",
+]
 
 REVIEW_HINT = "crashreport outbox review"
 
@@ -56,8 +66,12 @@ def process(
     *,
     secrets: Iterable[str] = (),
     out: TextIO | None = None,
+    prior: Redactions | None = None,
 ) -> Outcome:
-    """Everything after capture: redact, show, ask, send (or keep, or not)."""
+    """Everything after capture: redact, show, ask, send (or keep, or not).
+
+    ``prior`` adds what was removed before (a saved report read back).
+    """
     stream = out or sys.stderr
     secrets = (*config.secrets, *secrets)
     try:
@@ -65,82 +79,187 @@ def process(
     except RedactionFailed as exc:
         _say(stream, f"{exc}; the report is not offered for sending (nothing was sent)")
         return Outcome(Status.REDACTION_FAILED, report.id, str(exc))
+    if prior is not None:
+        redacted = RedactedReport(redacted.report, merge_redactions(prior, redacted.redactions))
+    add_comment = commenter(report, config, secrets, prior)
+    return decide(redacted, config, add_comment=add_comment, out=stream)
 
+
+def decide(
+    redacted: RedactedReport,
+    config: Config,
+    *,
+    add_comment: Callable[[str], tuple[Payload, str]],
+    out: TextIO | None = None,
+) -> Outcome:
+    """Show ``redacted`` and ask; in a dry run only show (the full payload too).
+
+    Nobody to ask (no terminal, CI, ...) or no answer: the report waits in
+    the outbox for ``crashreport outbox review`` -- unless the host app set
+    ``keep_unanswered=False`` -- and one line says where.
+    """
+    stream = out or sys.stderr
     body = make_payload(redacted)
     destination = destination_of(config)
     where = destination.host
-    _show(stream, redacted, where)
-
     if config.dry_run:
-        stream.write(_full_payload(body))
-        _say(stream, f"dry run: nothing was sent (it would go to {where or 'nowhere'})")
-        return Outcome(Status.DRY_RUN, report.id, "dry run")
+        _write(stream, screen(redacted, where) + _full_payload(body))
+        would = f"it would go to {where}" if where else "no endpoint or dsn is configured"
+        _say(stream, f"dry run: nothing was sent ({would})")
+        return Outcome(Status.DRY_RUN, body.report_id, "dry run")
     if where is None:
+        _write(stream, screen(redacted, None))
         _say(stream, "no endpoint or dsn is configured: nothing was sent")
-        return Outcome(Status.NO_DESTINATION, report.id)
+        return Outcome(Status.NO_DESTINATION, body.report_id)
+    with consent.one_at_a_time():  # from the screens to the line saying what became of it
+        decision = consent.ask(
+            body,
+            screen=screen(redacted, where),
+            destination=where,
+            add_comment=add_comment,
+            timeout=config.prompt_timeout,
+        )
+        if decision.answer in (consent.UNANSWERED, consent.NO_TERMINAL):
+            return _unanswered(stream, decision.payload, destination, config, decision.reason)
+        if decision.consented is None:
+            _say(stream, "not sent" + (f" ({decision.reason})" if decision.reason else ""))
+            return Outcome(Status.DECLINED, body.report_id, decision.reason or "declined")
+        return deliver(decision.consented, destination, config, stream)
 
-    reason = consent.why_not_interactive()
-    if reason is not None:
-        return _unanswered(stream, body, destination, config, f"not sent: {reason}")
+
+def screen(redacted: RedactedReport, where: str | None) -> str:
+    """What the user reads before the question: the report, what was removed, where it goes."""
+    text = "\n" + render_report(redacted) + redacted.redactions.summary() + "\n"
+    if where:
+        text += f"will be sent to {where} -- only if you say so\n"
+    return text
+
+
+def commenter(
+    report: Report,
+    config: Config,
+    secrets: Iterable[str] = (),
+    prior: Redactions | None = None,
+) -> Callable[[str], tuple[Payload, str]]:
+    """The ``add_comment`` of a conversation about ``report``.
+
+    Each comment is added to those before it, and the whole report is
+    redacted again with it, so a host named in the comment gets the same
+    placeholder as in the traceback. Returns the new payload and the
+    comment as it will be sent. Raises ``RedactionFailed`` (fail closed).
+    """
+    comments = [report.comment] if report.comment else []
+    secrets = tuple(secrets)
 
     def add_comment(text: str) -> tuple[Payload, str]:
-        with_comment = redact(
-            attrs.evolve(report, comment=text), rules=config.rules, secrets=secrets
-        )
-        return make_payload(with_comment), with_comment.report.comment
+        joined = "\n".join([*comments, text.strip()])
+        redacted = redact(attrs.evolve(report, comment=joined), rules=config.rules, secrets=secrets)
+        if prior is not None:
+            redacted = RedactedReport(redacted.report, merge_redactions(prior, redacted.redactions))
+        comments.append(text.strip())
+        return make_payload(redacted), redacted.report.comment
 
-    decision = consent.ask(
-        body, destination=where, add_comment=add_comment, timeout=config.prompt_timeout, out=stream
+    return add_comment
+
+
+def merge_redactions(first: Redactions, second: Redactions) -> Redactions:
+    """Both counts added up, in the order the summary uses."""
+    from crashreport.redact.engine import KINDS
+
+    counts = dict(first.counts)
+    for kind, number in second.counts:
+        counts[kind] = counts.get(kind, 0) + number
+    return Redactions(tuple((kind, counts[kind]) for kind in KINDS if counts.get(kind)))
+
+
+def redacted_from_data(data: Mapping[str, Any]) -> RedactedReport:
+    """A redacted report read back from its JSON form (a saved or kept payload).
+
+    Raises ``ValueError`` for anything that is not a report. Counts of kinds
+    this version does not know are dropped (the summary cannot name them).
+    """
+    from crashreport.redact.engine import KINDS
+
+    report = Report.from_dict(data)
+    raw = data.get("redactions")
+    counts = raw if isinstance(raw, dict) else {}
+    known = tuple(
+        (kind, counts[kind])
+        for kind in KINDS
+        if isinstance(counts.get(kind), int) and counts[kind] > 0
     )
-    if decision.answer == "timeout":
-        return _unanswered(stream, decision.payload, destination, config, "no answer")
-    if decision.consented is None:
-        _say(stream, "not sent")
-        return Outcome(Status.DECLINED, report.id)
-    return deliver(decision.consented, destination, config, stream)
+    return RedactedReport(report, Redactions(known))
 
 
 def deliver(
     report: ConsentedReport, destination: Destination, config: Config, stream: TextIO
 ) -> Outcome:
-    """Send a consented report; if that fails, queue it in the outbox."""
+    """Send a consented report, retrying for up to ``config.send_timeout`` seconds;
+    if it has not arrived by then, it waits in the outbox (nothing is lost).
+
+    Ctrl-C while sending also leaves it in the outbox, then goes on as Ctrl-C.
+    """
+    from crashreport.transport.base import Delivery
+
+    def notice(message: str) -> None:
+        _say(stream, message)
+
+    def queue(failure: Delivery) -> str | Outcome:
+        # the path it waits at; or, if even the disk fails, the outcome that says so
+        state = outbox.QUEUED if failure.retry else outbox.REJECTED
+        try:
+            path = outbox.keep(
+                report, state, destination, config.outbox_dir, failure=failure, say=notice
+            )
+        except (OSError, ValueError) as exc:
+            _say(stream, f"could not send ({failure.detail}), nor keep it ({exc}): it is lost")
+            return Outcome(Status.DISCARDED, report.report_id, failure.detail)
+        return str(path)
+
     transport = for_destination(destination, timeout=config.send_timeout)
     if transport is None:  # pragma: no cover - process() checked there is a destination
         raise AssertionError("no transport for a configured destination")
-    delivery = transport.send(report)
+    try:
+        delivery = transport.send(report)
+    except KeyboardInterrupt:
+        kept = queue(Delivery(False, "interrupted", retry=True, attempts=0))
+        if not isinstance(kept, Outcome):
+            _say(stream, f"interrupted: the report waits in {kept} (crashreport outbox send)")
+        raise
     if delivery.delivered:
         _say(stream, f"report {report.report_id} sent to {destination.host}")
         return Outcome(Status.SENT, report.report_id, delivery.detail)
-    path = outbox.keep(report.payload, outbox.QUEUED, destination, config.outbox_dir)
-    _say(
-        stream,
-        f"could not send ({delivery.detail}); it waits in {path} "
-        "and is sent on the next run, or now with: crashreport outbox send",
-    )
-    return Outcome(Status.QUEUED, report.report_id, delivery.detail, str(path))
+    kept = queue(delivery)
+    if isinstance(kept, Outcome):
+        return kept
+    if delivery.retry:
+        _say(
+            stream,
+            f"could not send ({delivery.detail}); it waits in {kept} "
+            "and is sent on the next run, or now with: crashreport outbox send",
+        )
+    else:
+        _say(
+            stream,
+            f"not delivered ({delivery.detail}); it waits in {kept}: "
+            f"retry with crashreport outbox send, or crashreport outbox discard {report.report_id}",
+        )
+    return Outcome(Status.QUEUED, report.report_id, delivery.detail, kept)
 
 
 def _unanswered(
     stream: TextIO, body: Payload, destination: Destination, config: Config, why: str
 ) -> Outcome:
     if not config.keep_unanswered:
-        _say(stream, f"{why}; the report was discarded")
+        _say(stream, f"not sent: {why}; the report was discarded")
         return Outcome(Status.DISCARDED, body.report_id, why)
     try:
         path = outbox.keep(body, outbox.REVIEW, destination, config.outbox_dir)
     except OSError as exc:
-        _say(stream, f"{why}; it could not be kept either ({exc.strerror or exc})")
+        _say(stream, f"not sent: {why}; it could not be kept either ({exc.strerror or exc})")
         return Outcome(Status.DISCARDED, body.report_id, why)
-    _say(stream, f"{why}; kept in {path} -- review it with: {REVIEW_HINT}")
+    _say(stream, f"not sent: {why}; kept in {path} -- review it with: {REVIEW_HINT}")
     return Outcome(Status.KEPT, body.report_id, why, str(path))
-
-
-def _show(stream: TextIO, redacted: RedactedReport, where: str | None) -> None:
-    stream.write("\n" + render_report(redacted))
-    stream.write(f"{redacted.redactions.summary()}\n")
-    if where:
-        stream.write(f"will be sent to {where} -- only if you say so\n")
-    stream.flush()
 
 
 def _full_payload(body: Payload) -> str:
@@ -150,6 +269,15 @@ def _full_payload(body: Payload) -> str:
     )
 
 
+def _write(stream: TextIO, text: str) -> None:
+    # the terminal may be gone (closed window, closed pipe): saying nothing
+    # is then the only option, and never a reason to fail
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def _say(stream: TextIO, message: str) -> None:
-    stream.write(f"crashreport: {message}\n")
-    stream.flush()
+    _write(stream, f"crashreport: {message}\n")

@@ -111,10 +111,172 @@ def spawn(args: list[str], env: dict[str, str], **kwargs: Any) -> Any:
         args[0],
         args[1:],
         env=env,
-        cwd=str(ROOT),
+        cwd=str(kwargs.pop("cwd", ROOT)),
         encoding="utf-8",
         codec_errors="replace",
         timeout=kwargs.pop("timeout", 30),
         dimensions=(60, 200),
         **kwargs,
     )
+
+
+# ---------------------------------------------------------------- consent (prompt) helpers
+
+PROMPT_APP = ROOT / "fixtures" / "crashers" / "prompt_app.py"
+PAGER = ROOT / "fixtures" / "crashers" / "prompt_pager.py"
+QUESTION = "Send this crash report"
+UP, DOWN, ENTER = "\x1b[A", "\x1b[B", "\r"
+CTRL_C, CTRL_D = "\x03", "\x04"
+
+
+def plain(text: str) -> str:
+    """Terminal output without escape sequences and with plain newlines."""
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]", "", text)
+    return text.replace("\r\n", "\n").replace("\r", "")
+
+
+def audit_script(log: Path, then: str) -> str:
+    """Python source that records every socket event to ``log``, then runs ``then``.
+
+    ``socket.gethostname`` is left out: it asks the kernel, not the network.
+    """
+    return (
+        "import sys\n"
+        "def _audit(event, args):\n"
+        "    if event.startswith('socket.') and event != 'socket.gethostname':\n"
+        f"        with open({str(log)!r}, 'a') as f: f.write(event + '\\n')\n"
+        "sys.addaudithook(_audit)\n" + then
+    )
+
+
+# ---------------------------------------------------------------- delivery (issue 5)
+
+
+def consented(message: str = "the ledger is locked", **capture_options: Any) -> Any:
+    """A real ``ConsentedReport``: a raised exception through capture, redact and render,
+    as if the user had said yes (the way the outbox hands reports back)."""
+    from crashreport.capture import capture
+    from crashreport.consent import consented_from_outbox
+    from crashreport.redact import redact
+    from crashreport.render import payload
+
+    def fail() -> None:
+        attempt = 3  # a local variable, for the frames' vars
+        raise RuntimeError(f"{message} (try {attempt})")
+
+    try:
+        fail()
+    except RuntimeError as exc:
+        report = capture(
+            exc, product="fixture-app", version="1.0", mechanism="excepthook", **capture_options
+        )
+    return consented_from_outbox(payload(redact(report)))
+
+
+@pytest.fixture
+def flaky() -> Iterator[Any]:
+    """Make real misbehaving HTTP servers on 127.0.0.1 (fixtures/servers.py); all
+    stop by themselves when the test ends."""
+    from fixtures.servers import FlakyServer
+
+    made: list[FlakyServer] = []
+
+    def make(*args: Any, **kwargs: Any) -> FlakyServer:
+        server = FlakyServer(*args, **kwargs)
+        made.append(server)
+        return server
+
+    yield make
+    for server in made:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def bugsink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real Bugsink server on 127.0.0.1 for the whole session, stopped at its end.
+
+    Not installed is an error, not a skip: the Sentry promise is proven against
+    a real server or not at all (tests/bugsink.py says how to install it).
+    """
+    from tests.bugsink import Bugsink, missing
+
+    problem = missing()
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+    server = Bugsink(tmp_path_factory.mktemp("bugsink"))
+    server.prepare()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# ---------------------------------------------------------------- crashers (capture helper)
+
+CRASHERS = ROOT / "fixtures" / "crashers"
+_REPORT_START = '{\n  "schema": "crashreport.report/1"'
+
+
+def run_crasher(
+    args: list[str],
+    env: dict[str, str],
+    *,
+    timeout: float = 120,
+    cwd: Path | str = ROOT,
+) -> Any:
+    """Run ``python ARGS`` in a subprocess with no terminal; the finished process.
+
+    ``args[0]`` may name a file in ``fixtures/crashers`` (``"shapes.py"``).
+    """
+    import subprocess
+
+    first = args[0]
+    if not os.path.isabs(first) and (CRASHERS / first).is_file():
+        args = [str(CRASHERS / first), *args[1:]]
+    return subprocess.run(
+        [sys.executable, *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(cwd),
+        check=False,
+    )
+
+
+def reports_in(text: str) -> list[dict[str, Any]]:
+    """Every full report payload printed in ``text`` (a dry run prints each one whole)."""
+    decoder = json.JSONDecoder()
+    found = []
+    start = text.find(_REPORT_START)
+    while start != -1:
+        data, end = decoder.raw_decode(text, start)
+        found.append(data)
+        start = text.find(_REPORT_START, end)
+    return found
+
+
+@pytest.fixture
+def dry_env(clean_env: dict[str, str]) -> dict[str, str]:
+    """``clean_env`` with ``CRASHREPORT_DRY_RUN=1``: each report is printed whole, nothing sent."""
+    return {**clean_env, "CRASHREPORT_DRY_RUN": "1"}
+
+
+def sent_body(request: dict[str, Any]) -> bytes:
+    """The payload bytes of one received request, uncompressed if it came gzipped
+    (the digest is always that of the uncompressed payload)."""
+    import gzip
+
+    body: bytes = request["body"]
+    if request["headers"].get("Content-Encoding", "").lower() == "gzip":
+        return gzip.decompress(body)
+    return body
+
+
+def sent_bodies(receiver: Receiver) -> list[bytes]:
+    """The payload bytes of every request ``receiver`` got, in order."""
+    return [sent_body(request) for request in receiver.requests]

@@ -12,8 +12,9 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from crashreport.transport import outbox
 from fixtures import secrets
-from tests.conftest import CRASHER, ROOT, Receiver, spawn
+from tests.conftest import CRASHER, PROMPT_APP, ROOT, Receiver, audit_script, sent_body, spawn
 
 UP = "\x1b[A"
 ENTER = "\r"
@@ -57,7 +58,7 @@ def test_accepting_sends_one_redacted_report(clean_env: dict[str, str], receiver
     child.close()
     assert len(receiver.requests) == 1
     request = receiver.requests[0]
-    body = request["body"]
+    body = sent_body(request)
     assert request["headers"]["Content-Type"] == "application/json"
     assert (
         request["headers"]["X-Crashreport-Digest"] == "sha256=" + hashlib.sha256(body).hexdigest()
@@ -143,7 +144,7 @@ def test_thread_crash_is_reported_and_the_main_thread_goes_on(
     child.close()
     assert child.exitstatus == 0
     assert len(receiver.requests) == 1
-    assert json.loads(receiver.requests[0]["body"])["mechanism"] == "thread"
+    assert json.loads(sent_body(receiver.requests[0]))["mechanism"] == "thread"
 
 
 def test_guard_reports_once_then_reraises(clean_env: dict[str, str], receiver: Receiver) -> None:
@@ -157,7 +158,7 @@ def test_guard_reports_once_then_reraises(clean_env: dict[str, str], receiver: R
     assert PROMPT not in child.before  # no second prompt for the same exception
     assert child.exitstatus == 1
     assert len(receiver.requests) == 1
-    assert json.loads(receiver.requests[0]["body"])["mechanism"] == "guard"
+    assert json.loads(sent_body(receiver.requests[0]))["mechanism"] == "guard"
 
 
 def test_dry_run_opens_no_socket(clean_env: dict[str, str], tmp_path: Path) -> None:
@@ -187,3 +188,118 @@ def test_dry_run_opens_no_socket(clean_env: dict[str, str], tmp_path: Path) -> N
     assert not marker.exists(), marker.read_text()
     for value in secrets.PLANTED:
         assert value not in done.stderr.split("crash report ", 1)[1]
+
+
+# ---------------------------------------------------------------- nobody can answer
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        ("CI", "true", "CI is set"),
+        ("TERM", "dumb", "TERM is dumb"),
+        ("DO_NOT_TRACK", "1", "DO_NOT_TRACK is set"),
+    ],
+)
+def test_nobody_can_answer_even_in_a_terminal(
+    clean_env: dict[str, str],
+    receiver: Receiver,
+    tmp_path: Path,
+    variable: str,
+    value: str,
+    reason: str,
+) -> None:
+    """CI, TERM=dumb or DO_NOT_TRACK=1 on a real terminal: no prompt, no screens, nothing
+    sent; the report is kept as awaiting review and one line says where and how."""
+    box = tmp_path / "outbox"
+    env = {
+        **clean_env,
+        "FIXTURE_ENDPOINT": receiver.url,
+        "CRASHREPORT_OUTBOX_DIR": str(box),
+        variable: value,
+    }
+    child = spawn([sys.executable, str(PROMPT_APP)], env, cwd=tmp_path)
+    child.expect("OperationalError")  # Python's own traceback
+    child.expect(f"crashreport: not sent: {reason}; kept in (\\S+) -- review it with: ")
+    path = child.match.group(1)
+    child.expect("crashreport outbox review")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    assert PROMPT not in child.before
+    assert "crash report " not in child.before  # one line, not the screens
+    assert receiver.requests == []
+    (entry,) = outbox.entries(box)
+    assert (str(entry.path), entry.state) == (path, outbox.REVIEW)
+
+
+def test_nobody_can_answer_without_stdin_or_stdout_terminals(
+    clean_env: dict[str, str], receiver: Receiver, tmp_path: Path
+) -> None:
+    """Pipes on every stream: the run never blocks, nothing is sent, the report is kept."""
+    box = tmp_path / "outbox"
+    env = {**clean_env, "FIXTURE_ENDPOINT": receiver.url, "CRASHREPORT_OUTBOX_DIR": str(box)}
+    done = subprocess.run(
+        [sys.executable, str(PROMPT_APP)],
+        env=env,
+        input="y\n" * 10,  # keys waiting on stdin are never read as an answer
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert "crashreport: not sent: stdin is not a terminal; kept in " in done.stderr
+    assert PROMPT not in done.stdout + done.stderr
+    assert receiver.requests == []
+    assert [e.state for e in outbox.entries(box)] == [outbox.REVIEW]
+
+
+def test_a_host_that_keeps_nothing_unanswered(
+    clean_env: dict[str, str], receiver: Receiver, tmp_path: Path
+) -> None:
+    """keep_unanswered=False: nothing sent, nothing kept, one line says it was discarded."""
+    box = tmp_path / "outbox"
+    env = {
+        **clean_env,
+        "FIXTURE_ENDPOINT": receiver.url,
+        "CRASHREPORT_OUTBOX_DIR": str(box),
+        "FIXTURE_KEEP": "0",
+        "CI": "1",
+    }
+    child = spawn([sys.executable, str(PROMPT_APP)], env, cwd=tmp_path)
+    child.expect("crashreport: not sent: CI is set; the report was discarded")
+    child.expect(pexpect.EOF)
+    assert receiver.requests == []
+    assert outbox.entries(box) == []
+
+
+def test_dry_run_from_the_environment_in_a_terminal_opens_no_socket(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    """CRASHREPORT_DRY_RUN=1 on a real terminal: the same screens, the full payload and
+    the destination, no question, nothing kept, and no socket event at all."""
+    log = tmp_path / "sockets.log"
+    code = audit_script(
+        log, f"import runpy\nrunpy.run_path({str(PROMPT_APP)!r}, run_name='__main__')\n"
+    )
+    box = tmp_path / "outbox"
+    env = {
+        **clean_env,
+        "CRASHREPORT_DRY_RUN": "1",
+        "FIXTURE_ENDPOINT": "https://crash.example.org/v1/reports",
+        "CRASHREPORT_OUTBOX_DIR": str(box),
+    }
+    child = spawn([sys.executable, "-c", code], env, cwd=tmp_path)
+    child.expect("Traceback \\(most recent call last\\)")
+    child.expect("crash report ")
+    child.expect("removed: ")
+    child.expect("will be sent to crash.example.org")
+    child.expect('"schema": "crashreport.report/1"')
+    child.expect("bytes, sha256 [0-9a-f]{64}")
+    child.expect("dry run: nothing was sent \\(it would go to crash.example.org\\)")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert PROMPT not in child.before
+    assert not log.exists(), log.read_text()
+    assert outbox.entries(box) == []
