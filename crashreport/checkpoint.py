@@ -247,6 +247,17 @@ def _at_terminal() -> bool:
         return False
 
 
+# Runs that start together read the clock a moment apart, so the last ping
+# may look a little in the future; only a clock set back further than this
+# makes the ping due again.
+CLOCK_SLACK = 300.0
+
+
+def is_due(elapsed: float, interval: float) -> bool:
+    """Whether a ping ``elapsed`` seconds after the last one is due."""
+    return elapsed >= interval or elapsed < -CLOCK_SLACK
+
+
 def start(config: Config, *, now: float | None = None) -> None:
     """The checkpoint for this start-up of the host; called by ``install()``.
 
@@ -273,7 +284,7 @@ def _start(config: Config, now: float) -> None:
         return
     paths = Paths()
     checked, notice_at, noticed, version = read_head(read_text(paths.state(config.product)))
-    due = not 0 <= now - checked < config.checkpoint_interval  # a clock set back counts
+    due = is_due(now - checked, config.checkpoint_interval)
     notice = (
         notice_at > 0
         and (notice_at <= now or notice_at - now > REMIND_EVERY)  # due, or the clock went back

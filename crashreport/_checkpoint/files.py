@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from crashreport.checkpoint import BINARY, MAGIC, REMIND_EVERY, parse_head, read_text
+from crashreport.checkpoint import BINARY, MAGIC, REMIND_EVERY, is_due, parse_head, read_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -120,8 +120,9 @@ class State:
         self.shown: tuple[str, ...] = ()
 
     def is_due(self, config: Config, now: float) -> bool:
-        """Whether the interval since the last ping has passed (a clock set back counts)."""
-        return not 0 <= now - self.checked < config.checkpoint_interval
+        """Whether the interval since the last ping has passed (a clock set back
+        by more than a few minutes counts)."""
+        return is_due(now - self.checked, config.checkpoint_interval)
 
     def notice_at(self) -> float:
         """When a notice from the cached answer is next due (0: none is pending)."""

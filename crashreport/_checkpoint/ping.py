@@ -14,7 +14,7 @@ import time
 
 from crashreport._checkpoint import files
 from crashreport._version import __version__
-from crashreport.checkpoint import FIELDS, Paths
+from crashreport.checkpoint import CLOCK_SLACK, FIELDS, Paths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def launch(config: Config, paths: Paths, now: float) -> None:
     """
     state_path = paths.state(config.product)
     lock = paths.lock(config.product)
-    if not _take(lock, now):
+    if not _take(lock):
         return
     try:
         state = files.read_state(state_path)  # again, now that this run holds the lock
@@ -112,7 +112,7 @@ def launch(config: Config, paths: Paths, now: float) -> None:
     _spawn(request_url(config, payload(config, signature, now)), state_path)
 
 
-def _take(lock: str, now: float) -> bool:
+def _take(lock: str) -> bool:
     os.makedirs(os.path.dirname(lock), mode=0o700, exist_ok=True)
     for _attempt in range(2):
         try:
@@ -120,7 +120,9 @@ def _take(lock: str, now: float) -> bool:
             return True
         except FileExistsError:
             try:
-                if 0 <= now - os.stat(lock).st_mtime < STALE_LOCK:
+                # the real clock, not the run's start time: a run that started a
+                # moment before the lock was made must still see it as fresh
+                if -CLOCK_SLACK < time.time() - os.stat(lock).st_mtime < STALE_LOCK:
                     return False  # another run is pinging right now
                 os.unlink(lock)
             except FileNotFoundError:
