@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -521,10 +522,22 @@ def test_a_held_lock_means_another_run_pings(spawned: list[tuple[str, str]]) -> 
     _due_state(paths)
     lock = Path(paths.lock("tool"))
     lock.write_text("")
-    ping.launch(config(), paths, lock.stat().st_mtime + 1)
+    ping.launch(config(), paths, NOW)
     assert spawned == []
-    ping.launch(config(), paths, lock.stat().st_mtime + ping.STALE_LOCK + 1)
+    made = time.time() - ping.STALE_LOCK - 1  # the lock's age is read off the real clock
+    os.utime(lock, (made, made))
+    ping.launch(config(), paths, NOW)
     assert len(spawned) == 1
+
+
+def test_a_lock_made_after_this_run_started_is_fresh(spawned: list[tuple[str, str]]) -> None:
+    """Runs starting together: a lock newer than this run's start time is still held."""
+    paths = checkpoint.Paths()
+    _due_state(paths)
+    lock = Path(paths.lock("tool"))
+    lock.write_text("")
+    ping.launch(config(), paths, lock.stat().st_mtime - 0.5)
+    assert spawned == []
 
 
 def test_no_ping_before_the_first_run_notice(spawned: list[tuple[str, str]]) -> None:
