@@ -11,11 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from crashreport.redact.connections import (
-    AssignedConnectionParts,
-    ConnectionUrls,
-    LibpqWithoutEquals,
-)
+from crashreport.redact.connections import ConnectionUrls
 from crashreport.redact.credentials import (
     AssignedSecrets,
     AuthorizationHeaders,
@@ -24,6 +20,8 @@ from crashreport.redact.credentials import (
     RandomTokens,
     VendorTokens,
 )
+from crashreport.redact.drivers import DriverMessages, UserAtHost
+from crashreport.redact.dsn import AssignedConnectionParts, EzConnect, LdapNames, LibpqWithoutEquals
 from crashreport.redact.engine import (
     Finding,
     RedactionFailed,
@@ -32,15 +30,15 @@ from crashreport.redact.engine import (
     Vault,
     redact_strings,
 )
-from crashreport.redact.identity import EmailAddresses, HomeDirectories, local_identity
-from crashreport.redact.known import base64_forms, environment_secrets, environment_texts
-from crashreport.redact.network import (
-    DriverMessages,
-    HostNames,
-    IpAddresses,
-    Ports,
-    SocketAddresses,
+from crashreport.redact.identity import (
+    EmailAddresses,
+    HomeDirectories,
+    UncPaths,
+    local_identity,
 )
+from crashreport.redact.known import base64_forms, read_environment
+from crashreport.redact.network import HostNames, IpAddresses, Ports, SocketAddresses
+from crashreport.redact.scan import ScanRule
 from crashreport.report import Report, map_strings, strings
 
 __all__ = [
@@ -57,7 +55,7 @@ __all__ = [
 
 # The order does not change the result (spans are merged), only which
 # placeholder wins where two rules overlap: the most specific first.
-BUILTIN_RULES: tuple[Rule, ...] = (
+BUILTIN_RULES: tuple[ScanRule, ...] = (
     PrivateKeys(),
     VendorTokens(),
     ConnectionUrls(),
@@ -67,12 +65,16 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     RandomTokens(),
     AssignedConnectionParts(),
     LibpqWithoutEquals(),
+    EzConnect(),
+    LdapNames(),
     DriverMessages(),
+    UserAtHost(),
     SocketAddresses(),
     Ports(),
     IpAddresses(),
     HostNames(),
     HomeDirectories(),
+    UncPaths(),
     EmailAddresses(),
 )
 
@@ -94,6 +96,9 @@ class RedactedText:
 
 
 class _Redactor:
+    """One report's redaction: the rules, and a vault that starts with what the
+    process already knows is secret (see ``_known``)."""
+
     def __init__(
         self,
         rules: Iterable[Rule],
@@ -101,18 +106,52 @@ class _Redactor:
         environ: Mapping[str, str] | None,
         local: bool,
     ) -> None:
-        self.rules: Sequence[Rule] = (*BUILTIN_RULES, *rules)
-        self.vault = Vault()
-        env = os.environ if environ is None else environ
-        for value in (*secrets, *environment_secrets(env)):
-            self.vault.learn("secret", value, base64_forms(value))
-        if local:
-            for kind, value in local_identity():
-                self.vault.learn(kind, value)
-        self.learn_from = environment_texts(env)
+        self.rules: tuple[Rule | ScanRule, ...] = (*BUILTIN_RULES, *rules)
+        env_secrets, env_texts = read_environment(os.environ if environ is None else environ)
+        self.vault = _known(self.rules, (*secrets, *env_secrets), tuple(env_texts), local).copy()
 
     def run(self, texts: Sequence[str]) -> list[str]:
-        return redact_strings(texts, self.rules, self.vault, self.learn_from)
+        return redact_strings(texts, self.rules, self.vault)
+
+
+# What the process knows is secret changes rarely (registered secrets, the
+# environment, this machine's names), and learning it -- encoded forms,
+# base64 forms, the parts of every connection string in the environment --
+# costs more than redacting a small report. So it is learned once per
+# distinct configuration and each report's vault starts from a copy. The
+# values kept here are ones the process holds anyway (in os.environ, in
+# register_secret's list); nothing derived from a report is ever cached.
+_KNOWN: dict[object, Vault] = {}
+_KNOWN_LIMIT = 16
+
+
+def _known(
+    rules: tuple[Rule | ScanRule, ...],
+    secrets: tuple[str, ...],
+    texts: tuple[str, ...],
+    local: bool,
+) -> Vault:
+    key: object = (rules, secrets, texts, local)
+    try:
+        cached = _KNOWN.get(key)
+    except TypeError:  # a host rule that cannot be hashed: learn every time
+        cached, key = None, None
+    if cached is not None:
+        return cached
+    vault = Vault()
+    for value in secrets:
+        vault.learn("secret", value, base64_forms(value))
+    if local:
+        for kind, value in local_identity():
+            vault.learn(kind, value)
+    redact_strings((), rules, vault, learn_from=texts)  # learn the parts, redact nothing
+    if key is not None:
+        if len(_KNOWN) >= _KNOWN_LIMIT:
+            # another thread's crash may be redacted at the same time: clearing
+            # instead of evicting one entry cannot race
+            _KNOWN.clear()
+        _KNOWN[key] = vault
+    return vault
 
 
 def redact(

@@ -1,4 +1,6 @@
-"""Connection strings: URLs of any scheme, libpq and ODBC/ADO.NET key/value strings.
+"""Connection strings: URLs of any scheme, and the host slots every connection
+string has (``host``, ``host:port``, ``tcp:host,1433``, ``[v6]:port``, lists).
+Key/value strings (libpq, ODBC, TNS, EZConnect) are in ``dsn``.
 
 A connection string is redacted by its parts -- user, password, host, port,
 database -- so the report keeps its shape (``postgresql://<user>:<password>@
@@ -11,41 +13,53 @@ import re
 import urllib.parse
 from collections.abc import Iterator
 
-from crashreport.redact.engine import Finding
-from crashreport.redact.syntax import WORD_START, assignments, host_kind, skip_value
+from crashreport.redact.hosts import host_kind
+from crashreport.redact.scan import Hit, Scan, ScanRule
+from crashreport.redact.syntax import skip_value
 
-__all__ = ["AssignedConnectionParts", "ConnectionUrls", "LibpqWithoutEquals", "host_parts"]
+__all__ = ["ConnectionUrls", "host_parts"]
 
 # Schemes whose path is not a database name.
 _WEB_SCHEMES = frozenset(
     """http https ws wss ftp ftps sftp file git ssh svn s3 s3a gs gcs hdfs az abfs abfss wasb
-    wasbs unix http+unix https+unix tcp udp tls ssl docker npipe data urn mailto""".split()
+    wasbs unix http+unix https+unix tcp udp tls ssl docker npipe data urn mailto ldap
+    ldaps""".split()
 )
-# Linear: the scheme is bounded and can start only after a non-scheme
-# character; the rest is one possessive run without overlap.
-_DATABASE_SCHEMES = (
-    "postgres|postgresql|pgsql|psql|mysql|mariadb|mssql|sqlserver|oracle|mongodb|redis|rediss"
-    "|amqp|amqps|kafka|clickhouse|snowflake|cockroachdb|cassandra|couchbase|neo4j|memcached"
-    "|elasticsearch|opensearch|db2|trino|presto|vertica|teradata|firebird|sybase|timescale"
-)
-# ``scheme://rest``, and the common slip ``postgresql+psycopg2//user:pw@host`` for
-# database schemes.
-_URL = re.compile(
-    r"(?:(?<![\\A-Za-z0-9+.-])|(?<=\\[nrt]))(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{0,30}+)://"
-    rf"|(?P<dbscheme>(?i:{_DATABASE_SCHEMES})(?:\+[A-Za-z0-9_]{{1,20}})?):?//)"
-    r"(?P<rest>[^\s'\"<>`\\]{1,4096}+)"
+_DATABASE_SCHEMES = frozenset(
+    """postgres postgresql pgsql psql mysql mariadb mssql sqlserver oracle mongodb redis rediss
+    amqp amqps kafka clickhouse snowflake cockroachdb cassandra couchbase neo4j memcached
+    elasticsearch opensearch db2 trino presto vertica teradata firebird sybase timescale""".split()
 )
 _PORT = re.compile(r"\d{1,5}")
 _TRAILING = frozenset(").,;:!?]}")
+# Linear: one bounded possessive run from the ``//`` on.
+_REST = re.compile(r"[^\s'\"<>`\\]{1,4096}+")
 
 
-def host_parts(text: str, start: int, end: int) -> Iterator[Finding]:
-    """Findings for a host slot's value: ``host``, ``host:port``, ``tcp:host,1433``, lists."""
+def host_parts(
+    text: str, start: int, end: int, memo: dict[str, list[Hit]] | None = None
+) -> Iterator[Hit]:
+    """Hits for a host slot's value: ``host``, ``host:port``, ``tcp:host,1433``, lists.
+
+    ``memo`` (one per text) remembers the answer for a value met again.
+    """
     value = text[start:end]
-    offset = start
+    relative = memo.get(value) if memo is not None else None
+    if relative is None:
+        relative = list(_host_parts(value))
+        if memo is not None:
+            memo[value] = relative
+    for a, b, kind, found, label, replacement in relative:
+        yield start + a, start + b, kind, found, label, replacement
+
+
+def _host_parts(value: str) -> Iterator[Hit]:
+    if value.lower() in ("tcp", "np", "lpc"):
+        return  # SQL Server's protocol before a host already replaced: "tcp:<host-1>"
+    offset = 0
     for prefix in ("tcp:", "np:", "lpc:", "admin:"):
-        if value.lower().startswith(prefix):
-            value, offset = value[len(prefix) :], offset + len(prefix)
+        if value[: len(prefix)].lower() == prefix:
+            value, offset = value[len(prefix) :], len(prefix)
             break
     position = 0
     for piece in value.split(","):
@@ -54,19 +68,18 @@ def host_parts(text: str, start: int, end: int) -> Iterator[Finding]:
         stripped = piece.strip()
         if not stripped:
             continue
-        lead = piece.find(stripped)
-        piece_start += lead
+        piece_start += piece.find(stripped)
         if _PORT.fullmatch(stripped):  # ODBC: Server=host,1433
-            yield Finding(piece_start, piece_start + len(stripped), "port")
+            yield piece_start, piece_start + len(stripped), "port", None, "", None
             continue
         host, port = _split_port(stripped)
         kind = host_kind(host)
         host_at = piece_start + (1 if stripped.startswith("[") else 0)
         if kind is not None:
-            yield Finding(host_at, host_at + len(host), kind)
+            yield host_at, host_at + len(host), kind, None, "", None
         if port:
             port_at = piece_start + len(stripped) - len(port)
-            yield Finding(port_at, port_at + len(port), "port")
+            yield port_at, port_at + len(port), "port", None, "", None
 
 
 def _split_port(hostport: str) -> tuple[str, str]:
@@ -81,29 +94,83 @@ def _split_port(hostport: str) -> tuple[str, str]:
     return hostport, ""
 
 
-class ConnectionUrls:
+class ConnectionUrls(ScanRule):
     """``scheme://user:password@host:port/database`` for every scheme.
 
     The user information ends at the *last* ``@`` before the host, so a
     password holding ``@``, ``#`` or ``/`` is removed whole; percent-encoded
     passwords are removed and remembered in both forms.
+    Linear: found from each literal ``//``; URLs never overlap (a ``//``
+    inside a URL already read is skipped); scheme and rest are bounded.
     """
 
-    def __repr__(self) -> str:
-        return "ConnectionUrls()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text, n = scan.text, len(scan.text)
         if "//" not in text:
             return
-        for match in _URL.finditer(text):
-            scheme = (match["scheme"] or match["dbscheme"]).lower()
-            start, end = match.span("rest")
-            while end > start and text[end - 1] in _TRAILING:
-                end -= 1  # "(see postgres://h/db)." -- punctuation closes the sentence
-            yield from _url_parts(text, scheme, start, end)
+        # the scheme before each "//", read in the reversed text: only real
+        # URL starts reach Python, whatever the input holds ("//////...")
+        urls = [
+            (n - 2 - m.start(), bool(m["colon"]), n - m.end())
+            for m in scan.matches(_REV_URL_START, scan.rcls)
+        ]
+        consumed = 0
+        seen: dict[tuple[str, str], list[Hit]] = {}  # a URL is often printed many times
+        for slashes, colon, scheme_start in reversed(urls):
+            if slashes < consumed:
+                continue
+            url = _url_at(scan, slashes, colon, scheme_start)
+            if url is None:
+                continue
+            scheme, start, end = url
+            consumed = end
+            key = (scheme, text[start:end])
+            relative = seen.get(key)
+            if relative is None:
+                relative = seen[key] = [
+                    (a - start, b - start, kind, value, label, replacement)
+                    for a, b, kind, value, label, replacement in _url_parts(
+                        text, scheme, start, end, scan.hosts
+                    )
+                ]
+            for a, b, kind, value, label, replacement in relative:
+                yield start + a, start + b, kind, value, label, replacement
 
 
-def _url_parts(text: str, scheme: str, start: int, end: int) -> Iterator[Finding]:
+# reversed: "//", an optional ":" (``=`` in ``rcls``), the scheme
+_REV_URL_START = re.compile(r"//(?P<colon>=)?[a-z0-9+.-]{1,31}+")
+
+
+def _url_at(
+    scan: Scan, slashes: int, colon: bool, scheme_start: int
+) -> tuple[str, int, int] | None:
+    text = scan.text
+    scheme_end = slashes - 1 if colon else slashes
+    if scheme_start >= 1 and text[scheme_start - 1] == "\\":
+        if text[scheme_start] not in "nrt":
+            return None
+        scheme_start += 1  # "\npostgres://..." in a repr
+    scheme = scan.low[scheme_start:scheme_end]
+    if not scheme[:1].isalpha():
+        return None
+    if not colon and scheme.split("+", 1)[0] not in _DATABASE_SCHEMES:
+        return None  # "a//b" is not a URL; "postgresql+psycopg2//u:p@h" is one, mistyped
+    rest = _REST.match(text, slashes + 2)
+    if rest is None:
+        return None
+    start, end = rest.span()
+    while end > start and text[end - 1] in _TRAILING:
+        end -= 1  # "(see postgres://h/db)." -- punctuation closes the sentence
+    return scheme, start, end
+
+
+_HOST_END = re.compile(r"[^/?#;]*+")
+_NAME_END = re.compile(r"[^/?#;,]*+")
+
+
+def _url_parts(
+    text: str, scheme: str, start: int, end: int, memo: dict[str, list[Hit]]
+) -> Iterator[Hit]:
     rest = text[start:end]
     at = _userinfo_end(rest)
     if at == -1 and "..." in rest:
@@ -119,24 +186,30 @@ def _url_parts(text: str, scheme: str, start: int, end: int) -> Iterator[Finding
     elif at > 0:
         yield from _userinfo(rest[:at], start)
     host_start = at + 1
-    host_end = host_start
-    while host_end < len(rest) and rest[host_end] not in "/?#;":
-        host_end += 1
+    host_end = _HOST_END.match(rest, host_start).end()  # type: ignore[union-attr]
     if host_end == host_start:
         return  # sqlite:///path, file:///path: no host
-    yield from host_parts(text, start + host_start, start + host_end)
+    yield from host_parts(text, start + host_start, start + host_end, memo)
     driverless = scheme.rsplit("+", 1)[0]  # postgresql+psycopg -> postgresql
     if rest[host_end : host_end + 1] == "/" and driverless not in _WEB_SCHEMES:
         yield from _database(rest, host_end + 1, start)
 
 
 def _userinfo_end(rest: str) -> int:
-    """Index of the ``@`` that ends the user information, or -1."""
+    """Index of the ``@`` that ends the user information, or -1.
+
+    The last ``@`` that is followed by a host and has no ``/`` or ``?``
+    before it -- unless a ``:`` (a password may hold them) comes first.
+    Linear: one search for each marker, then one step per ``@``.
+    """
     at = rest.rfind("@")
+    if at <= 0:
+        return -1
+    first_slash = min((i for i in (rest.find("/"), rest.find("?")) if i != -1), default=-1)
+    first_colon = rest.find(":")
     while at > 0:
-        userinfo = rest[:at]
-        slash = min((i for i in (userinfo.find("/"), userinfo.find("?")) if i != -1), default=-1)
-        colon = userinfo.find(":")
+        slash = first_slash if 0 <= first_slash < at else -1
+        colon = first_colon if 0 <= first_colon < at else -1
         after = rest[at + 1 : at + 2]
         if (after.isalnum() or after == "[") and (slash == -1 or 0 <= colon < slash):
             return at
@@ -144,93 +217,20 @@ def _userinfo_end(rest: str) -> int:
     return -1
 
 
-def _userinfo(userinfo: str, base: int) -> Iterator[Finding]:
+def _userinfo(userinfo: str, base: int) -> Iterator[Hit]:
     user, colon, password = userinfo.partition(":")
     if user and not skip_value(user):
-        yield Finding(base, base + len(user), "user", value=urllib.parse.unquote(user))
+        yield base, base + len(user), "user", urllib.parse.unquote(user), "", None
     if colon and password and not skip_value(password):
         start = base + len(user) + 1
-        yield Finding(start, start + len(password), "password")
+        yield start, start + len(password), "password", None, "", None
         decoded = urllib.parse.unquote(password)
         if decoded != password:  # remember the decoded form too, for the sweep
-            yield Finding(start, start + len(password), "password", value=decoded)
+            yield start, start + len(password), "password", decoded, "", None
 
 
-def _database(rest: str, start: int, base: int) -> Iterator[Finding]:
-    end = start
-    while end < len(rest) and rest[end] not in "/?#;,":
-        end += 1
+def _database(rest: str, start: int, base: int) -> Iterator[Hit]:
+    end = _NAME_END.match(rest, start).end()  # type: ignore[union-attr]
     name = rest[start:end]
     if name and not name.isdigit() and not skip_value(name):
-        yield Finding(base + start, base + end, "database", value=urllib.parse.unquote(name))
-
-
-class AssignedConnectionParts:
-    """Hosts, ports, users and databases given by key: libpq, ODBC, ADO.NET, JDBC, env.
-
-    ``host=db1 port=5432 dbname=x user=y``, ``Server=tcp:h,1433;Database=x;
-    User Id=y``, ``{'host': 'h', 'port': 5432}``, ``PGHOST=h``, ``DB_USER=y``.
-    """
-
-    def __repr__(self) -> str:
-        return "AssignedConnectionParts()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
-        for kind, start, end in assignments(text):
-            value = text[start:end]
-            if kind == "host":
-                # SQL Server writes the port after a comma: Server=host,1433
-                port = _COMMA_PORT.match(text, end)
-                yield from host_parts(text, start, port.end() if port else end)
-            elif kind == "port":
-                if value.isdigit() and 0 < int(value) < 65536:
-                    yield Finding(start, end, "port")
-            elif kind == "user":
-                if _NAME.fullmatch(value) and not value.isdigit():
-                    yield Finding(start, end, "user")
-            elif kind == "database" and _NAME.fullmatch(value) and not value.isdigit():
-                yield Finding(start, end, "database")
-
-
-_NAME = re.compile(r"[\w.@+$\\-]{1,128}")
-_COMMA_PORT = re.compile(r",[ \t]?\d{1,5}(?![\d.])")
-# libpq reports a keyword without "=" as an error, and prints the whole
-# string: ``host=h port=5432 ... password secret sslmode=require``.
-_LIBPQ_PAIR = re.compile(WORD_START + r"(?:host|hostaddr|port|dbname|user|sslmode)=\S")
-_LIBPQ_BARE = re.compile(
-    WORD_START + r"(?P<key>password|user|dbname|host|hostaddr|port|passfile)[ \t]{1,4}+(?=[^\s=])"
-)
-_LIBPQ_KINDS = {
-    "password": "password",
-    "user": "user",
-    "dbname": "database",
-    "host": "host",
-    "hostaddr": "host",
-    "port": "port",
-    "passfile": "password",
-}
-
-
-class LibpqWithoutEquals:
-    """A libpq keyword whose ``=`` is missing, inside a libpq string."""
-
-    def __repr__(self) -> str:
-        return "LibpqWithoutEquals()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
-        for match in _LIBPQ_BARE.finditer(text):
-            # look only at this line, at most 400 characters each way (linear)
-            window_start = max(0, match.start() - 400)
-            line_start = text.rfind("\n", window_start, match.start()) + 1 or window_start
-            line_end = text.find("\n", match.end(), match.end() + 400)
-            line_end = min(len(text), match.end() + 400) if line_end == -1 else line_end
-            if len(_LIBPQ_PAIR.findall(text, line_start, line_end)) < 2:
-                continue
-            end = match.end()
-            while end < line_end and not text[end].isspace() and text[end] not in "'\"":
-                end += 1
-            kind = _LIBPQ_KINDS[match["key"]]
-            if kind == "host":
-                yield from host_parts(text, match.end(), end)
-            else:
-                yield Finding(match.end(), end, kind)
+        yield base + start, base + end, "database", urllib.parse.unquote(name), "", None

@@ -1,24 +1,19 @@
 """Credentials: passwords, tokens, API keys, private keys, Authorization headers.
 
-Each rule is a small callable with a readable ``repr``. Linear-time guarantee
-of each pattern is stated next to it.
+Each rule states the linear-time guarantee it relies on (see ``scan``).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 
-from crashreport.redact.engine import Finding
-from crashreport.redact.syntax import (
-    SECRET_KINDS,
-    WORD_START,
-    assignments,
-    classify_key,
-    read_value,
-    skip_value,
-)
+from crashreport.redact.assignments import assignments
+from crashreport.redact.scan import Hit, Scan, ScanRule, word_start
+from crashreport.redact.syntax import SECRET_KINDS, classify_key, read_value, skip_value
 
 __all__ = [
     "AssignedSecrets",
@@ -27,88 +22,88 @@ __all__ = [
     "PrivateKeys",
     "RandomTokens",
     "VendorTokens",
+    "looks_random",
 ]
 
 
-class AssignedSecrets:
+class AssignedSecrets(ScanRule):
     """Values of sensitive keys in any common syntax.
 
     ``password=x``, ``"password": "x"``, ``PASSWORD: x``, ``db_password='x'``,
     ``AWS_SECRET_ACCESS_KEY=x``, ``Authorization: Bearer x`` -- the key's
     name decides (see ``syntax.classify_key``), never the value's shape, so
     weak human passwords are caught as surely as random ones.
+    Linear: see ``assignments``.
     """
 
-    def __repr__(self) -> str:
-        return "AssignedSecrets()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
-        for kind, start, end in assignments(text):
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        for kind, start, end in assignments(scan):
             if kind in SECRET_KINDS:
-                yield Finding(start, end, kind)
+                yield start, end, kind, None, "", None
 
 
 # ``--password X``, ``--password=X``, and argv lists ``'--password', 'X'``.
-# Linear: starts only after a non-word character, bounded key and separator.
-_FLAG = re.compile(
-    WORD_START + r"--(?P<key>[A-Za-z][\w-]{1,40}+)(?:=|[ \t]{1,4}|(?P<q>['\"]), ?['\"])"
-)
+# Linear: the literal ``--`` starts every match; key and separator are bounded.
+_FLAG = re.compile(r"--(?P<key>[A-Za-z][\w-]{1,40}+)(?:=|[ \t]{1,4}|(?P<q>['\"]), ?['\"])")
 # MySQL's ``-pSECRET`` (no space), only in a command that has ``-u``/``--user``.
-_MYSQL_P = re.compile(WORD_START + r"-p(?P<value>[^\s'\",\]]{1,200}+)")
+# Linear: the literal ``-p`` starts every match; the value is bounded and possessive.
+_MYSQL_P = re.compile(r"-p(?P<value>[^\s'\",\]]{1,200}+)")
 
 
-class CommandLineSecrets:
+class CommandLineSecrets(ScanRule):
     """Secrets passed as command-line options (``--password X``, ``-pX`` for MySQL)."""
 
-    def __repr__(self) -> str:
-        return "CommandLineSecrets()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
-        if "-" not in text:
-            return
-        for match in _FLAG.finditer(text):
-            kind = classify_key(match["key"])
-            if kind is None:
-                continue
-            span = read_value(text, match.end() - (1 if match["q"] else 0))
-            if span is None or text[span[0]] == "-":
-                continue
-            value = text[span[0] : span[1]]
-            if kind in ("port", "database") and not value.strip():
-                continue
-            if not skip_value(value, text[span[1] : span[1] + 1]):
-                yield Finding(span[0], span[1], kind)
-        if "-u" in text or "--user" in text:
-            for match in _MYSQL_P.finditer(text):
-                if not skip_value(match["value"]):
-                    yield Finding(match.start("value"), match.end("value"), "password")
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text = scan.text
+        if "--" in text:
+            for match in scan.matches(_FLAG, text):
+                if not word_start(text, match.start()):
+                    continue
+                kind = classify_key(match["key"])
+                if kind is None:
+                    continue
+                span = read_value(text, match.end() - (1 if match["q"] else 0))
+                if span is None or text[span[0]] == "-":
+                    continue
+                value = text[span[0] : span[1]]
+                if not skip_value(value, text[span[1] : span[1] + 1]):
+                    yield span[0], span[1], kind, None, "", None
+        if "-p" in text and ("-u" in text or "--user" in text):
+            for match in scan.matches(_MYSQL_P, text):
+                if word_start(text, match.start()) and not skip_value(match["value"]):
+                    yield match.start("value"), match.end("value"), "password", None, "", None
 
 
-# A header or ``Bearer``/``Basic``/``Token`` credential outside any key=value.
-# Linear: literal scheme word first, bounded token.
-_BEARER = re.compile(
-    WORD_START + r"(?:Bearer|Basic|Token|Digest|ApiKey|token)[ \t]{1,4}"
-    r"(?P<value>[A-Za-z0-9._~+/=-]{8,4096}+)"
+# A credential after an HTTP authorization scheme, outside any key=value.
+# Linear: each pattern starts with its literal scheme word; the token is bounded.
+_SCHEMES = ("Bearer", "Basic", "Token", "Digest", "ApiKey", "token")
+_SCHEME_PATTERNS = tuple(
+    (word, re.compile(word + r"[ \t]{1,4}(?P<value>[A-Za-z0-9._~+/=-]{8,4096}+)"))
+    for word in _SCHEMES
 )
 
 
-class AuthorizationHeaders:
+class AuthorizationHeaders(ScanRule):
     """Credentials after an HTTP authorization scheme (``Bearer eyJ...``, ``Basic dXNl...``)."""
 
-    def __repr__(self) -> str:
-        return "AuthorizationHeaders()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
-        for match in _BEARER.finditer(text):
-            value = match["value"]
-            # "Token expired" style prose: a credential has a digit or mixed case
-            if not any(c.isdigit() for c in value) and (value.islower() or value.isupper()):
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text = scan.text
+        for word, pattern in _SCHEME_PATTERNS:
+            if word not in text:
                 continue
-            yield Finding(match.start("value"), match.end("value"), "token")
+            for match in scan.matches(pattern, text):
+                value = match["value"]
+                if not word_start(text, match.start()):
+                    continue
+                # "Token expired" style prose: a credential has a digit or mixed case
+                if not any(c.isdigit() for c in value) and (value.islower() or value.isupper()):
+                    continue
+                yield match.start("value"), match.end("value"), "token", None, "", None
 
 
-# Vendor token formats. Each starts with a literal prefix (fast to find),
-# is anchored on a non-word character before it, and has bounded length.
+# Vendor token formats: a literal prefix, then a bounded body. Linear: They are tried
+# only where a token-character run starts (``Scan.runs``) and its first two
+# characters can begin one of them, so each try is one anchored match.
 _VENDOR_PATTERNS: tuple[tuple[str, str], ...] = (
     ("aws", r"(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z2-7]{16}"),
     ("aws", r"IQoJb3JpZ2luX2Vj[A-Za-z0-9+/=]{20,4096}+"),  # STS session token
@@ -116,56 +111,135 @@ _VENDOR_PATTERNS: tuple[tuple[str, str], ...] = (
     ("github", r"github_pat_[A-Za-z0-9_]{22,255}+"),
     ("gitlab", r"gl(?:pat|dt|ptt|rt|soat|cbt|ft|imt|agent)-[A-Za-z0-9_-]{20,255}+"),
     ("slack", r"xox[abposre]-[A-Za-z0-9-]{10,255}+"),
-    ("slack", r"T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{20,32}"),  # webhook path
-    ("stripe", r"(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{10,255}+"),
+    ("stripe", r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,255}+"),
     ("stripe", r"whsec_[A-Za-z0-9]{20,255}+"),
-    # keys a vendor masked in its own message still show a prefix and suffix
-    ("stripe", r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{0,16}\*{3,64}+[A-Za-z0-9]{0,8}"),
-    ("openai", r"sk-(?:proj-)?[A-Za-z0-9]{0,16}\*{3,64}+[A-Za-z0-9]{0,8}"),
     ("google", r"AIza[0-9A-Za-z_-]{35}"),
-    ("google", r"ya29\.[0-9A-Za-z_-]{20,2048}+"),
     ("anthropic", r"sk-ant-[A-Za-z0-9_-]{20,255}+"),
     ("openai", r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,255}+"),
-    ("pypi", r"pypi-[A-Za-z0-9_-]{16,}+"),
+    ("pypi", r"pypi-[A-Za-z0-9_-]{16,4096}+"),
     ("npm", r"npm_[A-Za-z0-9]{36}"),
-    ("sendgrid", r"SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}"),
     ("twilio", r"SK[0-9a-fA-F]{32}"),
     ("mailgun", r"key-[0-9a-zA-Z]{32}"),
     ("huggingface", r"hf_[A-Za-z0-9]{30,64}"),
     ("digitalocean", r"do[opr]_v1_[a-f0-9]{64}"),
     ("shopify", r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}"),
     ("django", r"django-insecure-[^\s'\"]{20,200}+"),
-    ("azure", r"(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/=]{20,200}+"),
     ("jwt", r"eyJ[A-Za-z0-9_-]{8,4096}+\.eyJ[A-Za-z0-9_-]{8,8192}+(?:\.[A-Za-z0-9_-]{0,4096}+)?"),
     ("jwt", r"eyJ[A-Za-z0-9_-]{8,4096}+\.[A-Za-z0-9_-]{8,8192}+\.[A-Za-z0-9_-]{16,4096}+"),
-    # one segment of a JWT on its own: base64url of a JSON object
-    ("jwt", r"eyJ[A-Za-z0-9_-]{12,8192}+"),
+    ("jwt", r"eyJ[A-Za-z0-9_-]{12,8192}+"),  # one segment of a JWT on its own
 )
-_VENDOR = re.compile(
-    "|".join(f"(?P<v{i}>{pattern})" for i, (_, pattern) in enumerate(_VENDOR_PATTERNS))
+_VENDOR = re.compile("|".join(f"(?P<v{i}>{p})" for i, (_, p) in enumerate(_VENDOR_PATTERNS)))
+_VENDOR_STARTS = frozenset(
+    """AK AS AG AI AR AN AB AC IQ gh gi gl xo sk rk pk wh py np SK ke hf do sh dj ey""".split()
 )
-_BOUNDARY = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-class VendorTokens:
+# Formats whose first run can be shorter than a run (a dot or a slash comes
+# early): searched only when their literal prefix is in the text at all.
+# Linear: each starts with its literal, then a fixed-width look-behind lets
+# it start only where a token can (not inside a longer run, which would make
+# every try re-read the run), then bounded possessive runs.
+def _at_token_start(prefix: str) -> str:
+    literal = re.escape(prefix)
+    return rf"{literal}(?:(?<![A-Za-z0-9_-]{literal})|(?<=\\[nrt]{literal}))"
+
+
+_TRIGGERED: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    (
+        "SG.",
+        "sendgrid",
+        re.compile(_at_token_start("SG.") + r"[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}"),
+    ),
+    ("ya29.", "google", re.compile(_at_token_start("ya29.") + r"[0-9A-Za-z_-]{20,2048}+")),
+    (
+        "eyJ",
+        "jwt",
+        re.compile(
+            _at_token_start("eyJ")
+            + r"(?:[A-Za-z0-9_-]{8,4096}+\.eyJ[A-Za-z0-9_-]{8,8192}+(?:\.[A-Za-z0-9_-]{0,4096}+)?"
+            r"|[A-Za-z0-9_-]{8,4096}+\.[A-Za-z0-9_-]{8,8192}+\.[A-Za-z0-9_-]{16,4096}+)"
+        ),
+    ),
+    (
+        "IQoJb3JpZ2luX2Vj",
+        "aws",
+        re.compile(_at_token_start("IQoJb3JpZ2luX2Vj") + r"[A-Za-z0-9+/=]{20,4096}+"),
+    ),
+    (
+        "/services/T",
+        "slack",
+        re.compile(r"/services/(?P<t>T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{20,32})"),
+    ),
+    # keys a vendor masked in its own message still show a prefix and suffix
+    (
+        "***",
+        "stripe",
+        re.compile(
+            r"k_(?:live|test)_(?<=[sr]k_live_|[sr]k_test_)[A-Za-z0-9]{0,16}\*{3,64}+[A-Za-z0-9]{0,8}"
+        ),
+    ),
+    ("***", "openai", re.compile(r"sk-(?:proj-)?[A-Za-z0-9]{0,16}\*{3,64}+[A-Za-z0-9]{0,8}")),
+)
+_IDENT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+class VendorTokens(ScanRule):
     """Tokens recognisable by their format alone (AWS, GitHub, Slack, Stripe, JWT...)."""
 
-    def __repr__(self) -> str:
-        return "VendorTokens()"
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text = scan.text
+        for start, _end in _token_starts(scan):
+            if text[start : start + 2] not in _VENDOR_STARTS:
+                continue
+            match = _VENDOR.match(text, start)
+            if match is not None:
+                label = _VENDOR_PATTERNS[int(str(match.lastgroup)[1:])][0]
+                yield start, match.end(), "token", None, label, None
+        for literal, label, pattern in _TRIGGERED:
+            if literal not in text:
+                continue
+            for match in scan.matches(pattern, text):
+                group = "t" if "t" in pattern.groupindex else 0
+                start, end = match.span(group)
+                if label == "stripe" and group == 0:
+                    start -= 1  # the "s" or "r" before the literal "k_"
+                if start and text[start - 1] in _IDENT and text[start - 2 : start - 1] != "\\":
+                    continue  # inside a longer word (but "\\n" before it is an escape)
+                yield start, end, "token", None, label, None
 
-    def __call__(self, text: str) -> Iterator[Finding]:
-        for match in _VENDOR.finditer(text):
-            start, end = match.span()
-            if start and text[start - 1] in _BOUNDARY and text[start - 2 : start - 1] != "\\":
-                continue  # inside a longer word (but "\\n" before it is an escape)
-            label = _VENDOR_PATTERNS[int(str(match.lastgroup)[1:])][0]
-            yield Finding(start, end, "token", label=label)
+
+def _token_starts(scan: Scan) -> list[tuple[int, int]]:
+    """The token-character runs, without the ``n`` of a ``\\n`` escape before them."""
+    cached = scan.memo.get("tokens")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    text = scan.text
+    found = scan.runs()
+    if "\\" in text:
+        found = [
+            (start + 1, end)
+            if start and text[start - 1] == "\\" and text[start] in "nrt"
+            else (start, end)
+            for start, end in found
+        ]
+    scan.memo["tokens"] = found
+    return found
 
 
-# PEM private keys: the armour, the body in whatever form the text holds it
-# (real newlines, ``\n`` escapes in a repr, ``\\n`` in a repr of JSON), and
-# the end line -- or, for a key cut short, as much body as is there.
-# Linear: every repetition is possessive and its pieces cannot overlap.
+class PrivateKeys(ScanRule):
+    """PEM private key blocks, whole or truncated, raw or escaped.
+
+    Linear: the literal armour starts every match; every repetition is
+    possessive and its pieces cannot overlap.
+    """
+
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        if "PRIVATE KEY" not in scan.text:
+            return
+        for match in scan.matches(_PEM, scan.text):
+            yield match.start(), match.end(), "private_key", None, "", None
+
+
 _NEWLINE = r"(?:\r?\n|\\r\\n|\\n|\\\\r\\\\n|\\\\n)"
 _PEM = re.compile(
     r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----"
@@ -173,60 +247,59 @@ _PEM = re.compile(
     r"|[A-Za-z0-9+/=]{1,200}+)*+"
     r"(?:-----END (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----)?"
 )
+_HEX_CHARS = "0123456789abcdefABCDEF-"
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+_NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 
 
-class PrivateKeys:
-    """PEM private key blocks, whole or truncated, raw or escaped."""
-
-    def __repr__(self) -> str:
-        return "PrivateKeys()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
-        if "PRIVATE KEY" not in text:
-            return
-        for match in _PEM.finditer(text):
-            yield Finding(match.start(), match.end(), "private_key")
-
-
-# Long random strings, wherever they are: API keys of vendors without a
-# prefix, the tail of a token a database truncated (``LINE 1: ...k2Jq9x``),
-# a JWT signature. Linear: one possessive run that can start only after a
-# character outside it.
-_RANDOM = re.compile(
-    r"(?:(?<![\\A-Za-z0-9+/_=-])|(?<=\\[nrt]))[A-Za-z0-9+/_-]{20,2048}+={0,2}+(?![A-Za-z0-9+/_=-])"
-)
-_HEX = frozenset("0123456789abcdefABCDEF-")
-
-
-class RandomTokens:
+class RandomTokens(ScanRule):
     """Strings that look machine-generated: long, mixed-case, digits, high entropy.
 
-    Hex digests, UUIDs, paths, identifiers and words are kept: a token must
-    mix upper case, lower case and digits and carry >= 3.5 bits per character.
+    API keys of vendors without a prefix, the tail of a token a database
+    truncated (``LINE 1: ...k2Jq9x``), a JWT signature. Hex digests, UUIDs,
+    paths, identifiers and words are kept: a token must mix upper case, lower
+    case and digits and carry >= 3.5 bits per character.
+    Linear: it reads ``Scan.runs`` (one literal search) and each run once.
     """
 
-    def __repr__(self) -> str:
-        return "RandomTokens()"
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text = scan.text
+        seen: dict[str, bool] = {}  # a token is printed many times in one traceback
+        for start, end in _token_starts(scan):
+            value = text[start:end]
+            verdict = seen.get(value)
+            if verdict is None:
+                verdict = seen[value] = _random_run(value)
+            if verdict:
+                while end < len(text) and end - start < 4096 and text[end] == "=":
+                    end += 1  # base64 padding
+                yield start, end, "token", None, "", None
 
-    def __call__(self, text: str) -> Iterator[Finding]:
-        for match in _RANDOM.finditer(text):
-            start, end = match.span()
-            value = match.group().strip("/=_-")
-            if value.count("/") > 2 or len(value) < 20 or set(value) <= _HEX:
-                continue
-            if looks_random(value):
-                yield Finding(start, end, "token")
+
+def _random_run(value: str) -> bool:
+    value = value[:4096]  # a longer run is judged by its start (and removed whole)
+    if value.islower() or value.isupper():
+        return False  # snake_case, words, host names, CONSTANTS
+    stripped = value.strip("_-")
+    if len(stripped) < 20 or not stripped.strip(_HEX_CHARS):
+        return False  # short, or a hex digest or UUID
+    return looks_random(stripped)
 
 
 def looks_random(value: str) -> bool:
     """Upper, lower and digits, several of each, and high Shannon entropy."""
-    upper = sum(c.isupper() for c in value)
-    lower = sum(c.islower() for c in value)
-    digits = sum(c.isdigit() for c in value)
-    if upper < 2 or lower < 2 or digits < 2:
+    n = len(value)
+    if n - len(value.translate(_NO_DIGITS)) < 2 or value.islower() or value.isupper():
         return False
-    counts: dict[str, int] = {}
-    for c in value:
-        counts[c] = counts.get(c, 0) + 1
-    entropy = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    if n - len(value.translate(_NO_UPPER)) < 2 or n - len(value.translate(_NO_LOWER)) < 2:
+        return False
+    # H = log2(n) - sum(k log2 k) / n, with k log2 k from a table
+    counts = Counter(value).values()
+    entropy = math.log2(n) - sum(map(_k_log_k, counts)) / n
     return entropy >= 3.5
+
+
+@functools.lru_cache(maxsize=512)
+def _k_log_k(k: int) -> float:
+    return k * math.log2(k)

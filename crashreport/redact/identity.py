@@ -1,5 +1,5 @@
 """Identity: home directories (and the user name in them), e-mail addresses,
-and this machine's own user and host names.
+machine names in Windows UNC paths, and this machine's own user and host names.
 
 A home path keeps everything below the home directory, which is what a
 developer needs: ``/home/alice/src/app/db.py`` becomes ``~/src/app/db.py``.
@@ -8,74 +8,146 @@ developer needs: ``/home/alice/src/app/db.py`` becomes ``~/src/app/db.py``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import os
 import re
 import socket
 from collections.abc import Iterator
 
-from crashreport.redact.engine import Finding
+from crashreport.redact.hosts import host_kind
+from crashreport.redact.scan import Hit, Scan, ScanRule
 
-__all__ = ["EmailAddresses", "HomeDirectories", "local_identity"]
+__all__ = ["EmailAddresses", "HomeDirectories", "UncPaths", "local_identity"]
 
-# POSIX, macOS, WSL and Windows homes, with ``/``, ``\`` or an escaped ``\\``
-# (a repr of a Windows path). On Windows and macOS the user segment may hold
-# spaces, so there it runs to the next separator; without one, to the next
-# space. Linear: a literal root starts every match; the user segment is bounded.
-_HOME = re.compile(
-    r"(?:(?<![\\\w.])|(?<=\\[nrt]))(?:(?:/home|/var/home|/usr/home|/export/home)/(?P<posix>[^/\s'\"<>|:*?\\]{1,64}+)"
-    r"|(?:/Users|/mnt/[a-z]/Users|[A-Za-z]:(?:/|\\{1,4})(?:Users|Documents and Settings))"
-    r"(?:/|\\{1,4})(?P<spaced>[^\\/\n'\"<>|:*?]{1,64}?(?=/|\\)|[^\\/\s'\"<>|:*?]{1,64}+))",
-    re.IGNORECASE,
+# POSIX homes (/home, /var/home, /usr/home, /export/home) are found from the
+# literal "/home/"; macOS, WSL and Windows homes from the literal "users"
+# followed by a separator (``/``, ``\\`` or an escaped ``\\\\``), their root
+# (``/``, ``/mnt/c/``, ``C:\\``) read backwards. On Windows and macOS the user
+# segment may hold spaces, so there it runs to the next separator; without one,
+# to the next space. Linear: literal anchors, bounded segments.
+_POSIX_HOME = re.compile(r"/home/(?P<user>[^/\s'\"<>|:*?\\]{1,64}+)")
+_USERS_DIR = tuple(
+    re.compile(re.escape(root) + r"(?:/|\\{1,4})") for root in ("users", "documents and settings")
 )
+_REV_ROOT = re.compile(r"(?P<sep>/|\\{1,4})(?P<drive>=[a-z]|[a-z]/tnm/)?")
+_SEGMENT = re.compile(r"(?P<user>[^\\/\n'\"<>|:*?]{1,64}?(?=/|\\)|[^\\/\s'\"<>|:*?]{1,64}+)")
 _NOT_USERS = frozenset({"public", "default", "all users", "default user", "shared", "guest"})
 
 
-class HomeDirectories:
+def _bounded_start(text: str, start: int) -> bool:
+    """A path may start here: not inside a word or a longer path, but after an escape."""
+    if not start:
+        return True
+    before = text[start - 1]
+    if before.isalnum() or before in "_.\\":
+        return start >= 2 and text[start - 2] == "\\" and before in "nrt"
+    return True
+
+
+class HomeDirectories(ScanRule):
     """``/home/alice``, ``/Users/alice``, ``C:\\Users\\alice`` become ``~``.
 
     The user name is remembered, so it becomes ``<user>`` wherever else it appears.
     """
 
-    def __repr__(self) -> str:
-        return "HomeDirectories()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
-        for match in _HOME.finditer(text):
-            group = "posix" if match["posix"] is not None else "spaced"
-            user = match[group].strip()
-            if not user or user.lower() in _NOT_USERS or user.startswith(("~", "<")):
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text, low = scan.text, scan.low
+        if "/home/" in low:
+            for match in scan.matches(_POSIX_HOME, low):
+                start = match.start()
+                for root in ("/var", "/usr", "/export"):
+                    if low[start - len(root) : start] == root:
+                        start -= len(root)
+                        break
+                user_end = match.end("user")
+                if "." in match["user"] and text[user_end : user_end + 1] != "/":
+                    continue  # /home/notes.txt: a file in /home, not someone's home
+                if _bounded_start(text, start):
+                    yield from self._home(text, start, match.start("user"), user_end)
+        for word, pattern in zip(("users", "documents and settings"), _USERS_DIR, strict=True):
+            if word not in low:
                 continue
-            yield Finding(match.start(), match.end(group), "home", value=user, replacement="~")
+            for match in scan.matches(pattern, low):
+                base = _REV_ROOT.match(scan.rcls, len(text) - match.start())
+                if base is None or (base["sep"] != "/" and not base["drive"]):
+                    continue  # "\\Users\\" with no drive is not a home
+                start = len(text) - base.end()
+                segment = _SEGMENT.match(text, match.end())
+                if segment is not None and _bounded_start(text, start):
+                    yield from self._home(text, start, *segment.span("user"))
+
+    @staticmethod
+    def _home(text: str, start: int, user_start: int, user_end: int) -> Iterator[Hit]:
+        user = text[user_start:user_end].strip()
+        if not user or user.lower() in _NOT_USERS or user.startswith(("~", "<")):
+            return
+        yield start, user_end, "home", user, "", "~"
 
 
-# Linear: a bounded local part that can start only after a non-address
-# character, a literal ``@``, bounded labels.
-# (Not after ``:``, ``#``, ``!``, ``%``...: that is a password ending in URL user info.)
-_EMAIL = re.compile(
-    r"(?:(?<![\\\w.+\-:#!%$&*~^])|(?<=\\[nrt]))(?P<email>[A-Za-z0-9][\w.+-]{0,63}+@[A-Za-z0-9][A-Za-z0-9-]{0,62}"
-    r"(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24})(?![\w-]|\.\w)"
+# Found from each literal ``@``: the domain forwards, the local part backwards,
+# each one bounded possessive pattern (linear). Not after ``:``, ``#``, ``!``,
+# ``%``...: that is a password ending in URL user information.
+_DOMAIN = re.compile(
+    r"@[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-]|\.\w)"
 )
+_REV_LOCAL = re.compile(r"[\w.+-]{1,64}+")
+_NOT_BEFORE_LOCAL = frozenset("\\_.+-:#!%$&*~^")
 
 
-class EmailAddresses:
+class EmailAddresses(ScanRule):
     """E-mail addresses anywhere."""
 
-    def __repr__(self) -> str:
-        return "EmailAddresses()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text, n = scan.text, len(scan.text)
         if "@" not in text:
             return
-        for match in _EMAIL.finditer(text):
-            yield Finding(match.start(), match.end(), "email")
+        for match in scan.matches(_DOMAIN, text):
+            at = match.start()
+            local = _REV_LOCAL.match(scan.rcls, n - at) if at else None
+            if local is None:
+                continue
+            start = n - local.end()
+            while start < at and not text[start].isalnum():
+                start += 1
+            if start == at:
+                continue
+            before = text[start - 1] if start else ""
+            escaped = start >= 2 and text[start - 2] == "\\" and before in "nrt"
+            if before and (before.isalnum() or before in _NOT_BEFORE_LOCAL) and not escaped:
+                continue
+            yield start, match.end(), "email", None, "", None
 
 
-def local_identity() -> list[tuple[str, str]]:
-    """This machine's names: ``[(kind, value), ...]`` to remove wherever they appear.
+# ``\\fileserver.corp.internal\exports`` and its repr ``\\\\fileserver...\\\\exports``.
+# Linear: the literal double backslash starts every match; the name is bounded.
+_UNC = re.compile(r"\\\\(?:\\\\)?(?P<host>[A-Za-z0-9][\w.-]{0,252}+)\\")
+_UNC_BEFORE = frozenset(" \t\n'\"`([=,")
+
+
+class UncPaths(ScanRule):
+    """The machine named by a Windows UNC path (``\\\\host\\share``)."""
+
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text = scan.text
+        if "\\\\" not in text:
+            return
+        for match in scan.matches(_UNC, text):
+            start = match.start()
+            if start and text[start - 1] not in _UNC_BEFORE:
+                continue  # inside a path (C:\\Users\\x, ~\\AppData): not a machine
+            kind = host_kind(match["host"])
+            if kind is not None:
+                yield match.start("host"), match.end("host"), kind, None, "", None
+
+
+@functools.lru_cache(maxsize=1)
+def local_identity() -> tuple[tuple[str, str], ...]:
+    """This machine's names: ``((kind, value), ...)`` to remove wherever they appear.
 
     The login name, the full name from the password database, and the host
-    name (short and fully qualified). Read at crash time, never sent.
+    name (short and fully qualified). Read once per process (they do not
+    change while it runs), never sent.
     """
     found: list[tuple[str, str]] = []
     with contextlib.suppress(Exception):  # no login name (a container): nothing to remove
@@ -96,4 +168,4 @@ def local_identity() -> list[tuple[str, str]]:
             found.append(("host", short))
     except Exception:  # noqa: S110 - no host name: nothing to remove
         pass
-    return [(kind, value) for kind, value in found if value]
+    return tuple((kind, value) for kind, value in found if value)

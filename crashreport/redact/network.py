@@ -1,10 +1,8 @@
-"""Network: host names, IPv4/IPv6 addresses and ports, and drivers' error grammar.
+"""Network: host names, IPv4/IPv6 addresses and ports wherever they stand.
 
-Drivers name what they failed to reach in a few stable shapes, whatever the
-product: ``server at "h"``, ``host "h"``, ``database "d"``, ``for user "u"``,
-``'u'@'h'``, ``connecting to h:6379``, ``('10.0.0.5', 5432)``, ``port 5432``.
-These rules read those shapes; they are what makes a rule written for
-PostgreSQL also work for MySQL, SQL Server, Redis or an HTTP client.
+Host names outside any host slot (``db-3.prod.internal``), addresses in any
+form (``10.0.0.5``, ``[fd00::5]:5432``, ``fe80::1%eth0``), socket address
+tuples and ports named in prose. Drivers' own grammar is in ``drivers``.
 """
 
 from __future__ import annotations
@@ -12,195 +10,155 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from crashreport.redact.connections import host_parts
-from crashreport.redact.engine import Finding
-from crashreport.redact.syntax import WORD_START, host_kind, ip_kind, looks_like_fqdn, skip_value
+from crashreport.redact.hosts import TLDS, host_kind, ip_kind, looks_like_fqdn
+from crashreport.redact.scan import Hit, Scan, ScanRule, trie, word_start
 
-__all__ = [
-    "DriverMessages",
-    "HostNames",
-    "IpAddresses",
-    "Ports",
-    "SocketAddresses",
-]
+__all__ = ["HostNames", "IpAddresses", "Ports", "SocketAddresses"]
 
-# ``<word> [at|on|named] "<value>"`` -- libpq, MySQL, SQL Server, MongoDB,
-# getaddrinfo wrappers. Linear: a literal word starts every match; the quoted
-# value is one bounded possessive run that cannot overlap its closing quote.
-_QUOTED_AFTER_WORD = re.compile(
-    r"(?i)" + WORD_START + r"(?P<word>host ?name|host|server|hostaddr|address|database|db|keyspace"
-    r"|user ?name|user|role|login|account|name not found:)"
-    r"[ \t]{1,3}+(?:(?:at|on|named|for)[ \t]{1,3}+)?"
-    r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,255}+)(?P=q)"
-)
-_WORD_KINDS = {
-    "host": "host",
-    "hostname": "host",
-    "host name": "host",
-    "server": "host",
-    "hostaddr": "host",
-    "address": "host",
-    "database": "database",
-    "db": "database",
-    "keyspace": "database",
-    "user": "user",
-    "username": "user",
-    "user name": "user",
-    "role": "user",
-    "login": "user",
-    "account": "user",
-    "name not found:": "user",
-}
-# MySQL: ``'user'@'host'``; linear: bounded runs between literal quotes.
-_USER_AT_HOST = re.compile(
-    r"(?P<q>['\"`])(?P<user>[^'\"`@\s]{1,64}+)(?P=q)@(?P<q2>['\"`])(?P<host>[^'\"`\s]{1,255}+)(?P=q2)"
-)
-# Redis, aiohttp, generic clients: ``connecting to h:6379``, ``connect to host h:443``.
-_CONNECTING_TO = re.compile(
-    r"(?i)" + WORD_START + r"(?:connecting|connect|connection|connected|reach|resolve)[ \t]to[ \t]"
-    r"(?:(?:host|server)[ \t])?(?P<value>\[?[A-Za-z0-9][\w.:%\]-]{0,260}+)"
-)
-_NAME = re.compile(r"[\w.@+$\\-]{1,128}")
+# ``port 5432`` (libpq), ``port 1521`` (Oracle), ``port: 5432``.
+# Linear: the literal "port" starts every match; bounded digits.
+_PORT_PHRASE = re.compile(r"port[ \t]{1,3}+(?P<port>\d{1,5})(?!\d)")
 
 
-# ``primary database orders_uat at h:5432``: an unquoted name after "database"
-# counts only when it is shaped like an identifier (has ``_`` or a digit),
-# never a prose word ("database is locked"). Linear: literal word, bounded name.
-_UNQUOTED_DATABASE = re.compile(
-    r"(?i)" + WORD_START + r"(?:database|db|keyspace)[ \t]{1,3}+(?P<value>[A-Za-z_][\w$-]{2,63}+)"
-)
-
-
-class DriverMessages:
-    """Hosts, users and databases named by drivers' error messages."""
-
-    def __repr__(self) -> str:
-        return "DriverMessages()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
-        for match in _QUOTED_AFTER_WORD.finditer(text):
-            kind = _WORD_KINDS[match["word"].lower()]
-            start, end = match.span("value")
-            value = match["value"]
-            if kind == "host":
-                yield from host_parts(text, start, end)
-            elif _NAME.fullmatch(value) and not skip_value(value) and not value.isdigit():
-                yield Finding(start, end, kind)
-        for match in _UNQUOTED_DATABASE.finditer(text):
-            value = match["value"]
-            if any(c.isdigit() or c == "_" for c in value) and not skip_value(value):
-                yield Finding(match.start("value"), match.end("value"), "database")
-        if "@" in text:
-            for match in _USER_AT_HOST.finditer(text):
-                if not skip_value(match["user"]):
-                    yield Finding(match.start("user"), match.end("user"), "user")
-                yield from host_parts(text, *match.span("host"))
-        for match in _CONNECTING_TO.finditer(text):
-            start, end = match.span("value")
-            while end > start and text[end - 1] in ".:":
-                end -= 1  # "connecting to h:6379." ends a sentence
-            value = text[start:end]
-            host = value.rsplit(":", 1)[0] if value.count(":") == 1 else value
-            if host_kind(host.strip("[]")) and ("." in host or "-" in host or ":" in value):
-                yield from host_parts(text, start, end)
-
-
-# ``port 5432`` (libpq), ``port: 5432``; linear: literal word, bounded digits.
-_PORT_PHRASE = re.compile(r"(?i)" + WORD_START + r"port[ \t]{1,3}+(?P<port>\d{1,5})(?!\d)")
-
-
-class Ports:
+class Ports(ScanRule):
     """Ports named in prose (``port 5432 failed``)."""
 
-    def __repr__(self) -> str:
-        return "Ports()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
-        for match in _PORT_PHRASE.finditer(text):
-            if 0 < int(match["port"]) < 65536:
-                yield Finding(match.start("port"), match.end("port"), "port")
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        if "port" not in scan.low:
+            return
+        for match in scan.matches(_PORT_PHRASE, scan.low):
+            if word_start(scan.text, match.start()) and 0 < int(match["port"]) < 65536:
+                yield match.start("port"), match.end("port"), "port", None, "", None
 
 
 # Python socket addresses: ``('10.0.0.5', 5432)``, ``('fe80::1', 5432, 0, 2)``.
+# Linear: the literal ``("`` (in ``cls``, where every quote is ``"``) starts
+# every match; host and port are bounded.
 _SOCKET_ADDRESS = re.compile(
-    r"\((?P<q>['\"])(?P<host>[^'\"\s]{1,255}+)(?P=q),[ \t]?(?P<port>\d{1,5})"
-    r"(?:,[ \t]?\d{1,10}){0,2}\)"
+    r"\(\"(?P<host>[^\"\s]{1,255}+)\",[ \t]?(?P<port>\d{1,5})(?:,[ \t]?\d{1,10}){0,2}\)"
 )
 
 
-class SocketAddresses:
+class SocketAddresses(ScanRule):
     """Socket address tuples as Python prints them."""
 
-    def __repr__(self) -> str:
-        return "SocketAddresses()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
-        if "(" not in text:
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        if "(" not in scan.text:
             return
-        for match in _SOCKET_ADDRESS.finditer(text):
-            kind = host_kind(match["host"])
+        for match in scan.matches(_SOCKET_ADDRESS, scan.cls):
+            host = scan.text[match.start("host") : match.end("host")]
+            kind = host_kind(host)
             if kind is None:
                 continue
-            yield Finding(match.start("host"), match.end("host"), kind)
-            yield Finding(match.start("port"), match.end("port"), "port")
+            yield match.start("host"), match.end("host"), kind, None, "", None
+            yield match.start("port"), match.end("port"), "port", None, "", None
 
 
-# IPv4, with an optional port. Linear: starts only after a non-address
-# character, four bounded octets.
-_IPV4 = re.compile(
-    r"(?:(?<![\\\w.])|(?<=\\[nrt]))(?P<ip>(?:\d{1,3}\.){3}\d{1,3})(?![\w]|\.\d)(?::(?P<port>\d{1,5})(?![\d.]))?"
-)
-# IPv6 candidates (validated by ``ipaddress``), optional zone, brackets, port.
-# Linear: starts only after a non-address character; one possessive run.
+# Linear. IPv4: found in ``Scan.shape`` (digits written "0") from the literal
+# ".0" of its second octet, so a "." not before a digit costs no match
+# attempt; the first octet is read backwards (<= 3 digits). IPv6: found from a
+# literal ":" ("::" or three groups); the match consumes the rest of its run
+# of hex digits and colons, so "::::..." is one candidate, not one per colon.
+_IPV4_TAIL = re.compile(rb"\.0{1,3}\.0{1,3}\.0{1,3}(?![\w]|\.0)(?::(?P<port>0{1,5})(?![0.]))?")
+_IPV6_ANCHOR = re.compile(r"(?:::|:[0-9a-f]{1,4}:[0-9a-f]{1,4}:)[0-9a-f:.]*+")
 _IPV6 = re.compile(
-    r"(?:(?<![\\\w:.%])|(?<=\\[nrt]))(?P<open>\[)?(?P<ip>[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,40}+(?:\.\d{1,3}){0,3}+)"
+    r"(?P<ip>[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,40}+(?:\.\d{1,3}){0,3}+)"
     r"(?P<zone>%[\w.-]{1,32}+)?(?P<close>\])?(?::(?P<port>\d{1,5})(?!\d))?"
 )
+_HEXISH = frozenset("0123456789abcdefABCDEF:.")
+# "version 2.0.0.1", "v10.0.19045.1", "pkg==1.2.3.4": four numbers that are a version
+_VERSION_BEFORE = re.compile(r"(?:version |\bv|==|\bbuild )\Z", re.IGNORECASE)
 
 
-class IpAddresses:
+class IpAddresses(ScanRule):
     """IPv4 and IPv6 addresses anywhere (loopback and unspecified addresses are kept)."""
 
-    def __repr__(self) -> str:
-        return "IpAddresses()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text = scan.text
         if "." in text:
-            for match in _IPV4.finditer(text):
-                if ip_kind(match["ip"]) == "ip":
-                    yield Finding(match.start("ip"), match.end("ip"), "ip")
-                    if match["port"]:
-                        yield Finding(match.start("port"), match.end("port"), "port")
-        if "::" not in text and text.count(":") < 5:
-            return
-        for match in _IPV6.finditer(text):
+            yield from self._ipv4(scan)
+        if ":" in text:
+            yield from self._ipv6(scan)
+
+    @staticmethod
+    def _ipv4(scan: Scan) -> Iterator[Hit]:
+        text = scan.text
+        verdicts: dict[str, str | None] = {}
+        for match in scan.matches(_IPV4_TAIL, scan.shape):
+            start = match.start()
+            first = start
+            while first > 0 and start - first < 3 and text[first - 1].isdigit():
+                first -= 1
+            if first == start:
+                continue
+            before = text[first - 1] if first else ""
+            # not inside a longer number or name (a version 1.2.3.4.5; v1.2.3.4)
+            if before and (before.isalnum() or before in "_.") and not _escape_before(text, first):
+                continue
+            ip_end = match.end(0) if match["port"] is None else match.start("port") - 1
+            ip = text[first:ip_end]
+            if ip not in verdicts:
+                verdicts[ip] = ip_kind(ip)
+            if verdicts[ip] == "ip" and not _VERSION_BEFORE.search(text, max(0, first - 9), first):
+                yield first, ip_end, "ip", None, "", None
+                if match["port"]:
+                    yield match.start("port"), match.end("port"), "port", None, "", None
+
+    @staticmethod
+    def _ipv6(scan: Scan) -> Iterator[Hit]:
+        text = scan.text
+        for anchor in scan.matches(_IPV6_ANCHOR, scan.low):
+            # the anchor consumed the rest of its run; a run longer than any
+            # address ("::::...", a hex dump) is not one
+            start = anchor.start()
+            while start > 0 and anchor.start() - start < 5 and text[start - 1] in _HEXISH:
+                start -= 1
+            if anchor.end() - start > 45:
+                continue
+            before = text[start - 1] if start else ""
+            if before and (before.isalnum() or before in "_%") and not _escape_before(text, start):
+                continue
+            match = _IPV6.match(text, start)
+            if match is None:
+                continue
             ip = match["ip"]
-            if not _plausible_ipv6(ip, bool(match["zone"]), bool(match["open"])):
+            if not _plausible_ipv6(ip, bool(match["zone"]), before == "["):
                 continue
             end = match.end("zone") if match["zone"] else match.end("ip")
-            yield Finding(match.start("ip"), end, "ip")
+            yield match.start("ip"), end, "ip", None, "", None
             if match["port"] and match["close"]:
-                yield Finding(match.start("port"), match.end("port"), "port")
+                yield match.start("port"), match.end("port"), "port", None, "", None
+
+
+def _escape_before(text: str, pos: int) -> bool:
+    return pos >= 2 and text[pos - 2] == "\\" and text[pos - 1] in "nrt"
 
 
 def _plausible_ipv6(ip: str, zoned: bool, bracketed: bool) -> bool:
     if ip_kind(ip) != "ip":
         return False
-    # "1::2" in a slice, "a::b" in C++: only trust forms real addresses take
+    # "1::2" in a slice (a[1::2], a[::2]), "a::b" in C++: only trust forms real
+    # addresses take
     groups = [g for g in ip.split(":") if g]
-    return zoned or bracketed or "." in ip or len(groups) >= 3 or any(len(g) >= 3 for g in groups)
+    return (
+        zoned
+        or (bracketed and len(groups) >= 2)
+        or "." in ip
+        or len(groups) >= 3
+        or any(len(g) >= 3 for g in groups)
+    )
 
 
-# A dotted name with a top-level domain, or a name followed by ``:port``.
-# Linear: starts only after a non-name character; each label is bounded.
-_DOTTED = re.compile(
-    r"(?:(?<![\w.@/\\%-])|(?<=\\[nrt]))(?P<host>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,12}"
-    r"[A-Za-z][A-Za-z0-9-]{0,23})(?![\w-]|\.\w)(?::(?P<port>\d{1,5})(?![\d.:]))?"
-)
-_HOST_PORT = re.compile(
-    r"(?:(?<![\w.@/\\%:-])|(?<=\\[nrt]))(?P<host>[A-Za-z][A-Za-z0-9]{0,30}(?:-[A-Za-z0-9]{1,30}){1,8})"
-    r":(?P<port>\d{2,5})(?![\d.:]|\w)"
-)
+# Linear: a dotted name ending in a top-level domain is found from the literal "." of
+# that domain (a trie of known domains), its labels then read backwards by
+# one bounded possessive pattern. ``name-with-dash:port`` is found from the
+# literal ":" of its port.
+_TLD_DOT = re.compile(r"\.(?:" + trie(TLDS) + r")(?![\w-]|\.\w)")
+_REV_LABELS = re.compile(r"[a-z0-9_-]{1,63}+(?:\.[a-z0-9_-]{1,63}+){0,12}+")
+_PORT_AFTER = re.compile(r":(?P<port>\d{1,5})(?![\d.:])")
+_SERVICE_AFTER = re.compile(r"/(?P<service>[A-Za-z][\w$#-]{0,127}+)(?=['\"`\s,)]|$)")
+_HOST_COLON_PORT = re.compile(rb":(?P<port>00{1,4})(?![0.:]|\w)")
+_REV_NAME = re.compile(r"[a-z0-9-]{2,96}+")
 _FILE_SUFFIXES = frozenset(
     """py pyc pyi pyx pxd c h cc cpp hpp js ts go rs java rb php txt json yaml yml toml cfg
     ini log html htm md rst sql sh so dll dylib exe whl egg tar gz zip csv xml conf lock pem
@@ -208,32 +166,87 @@ _FILE_SUFFIXES = frozenset(
 )
 
 
-class HostNames:
+class HostNames(ScanRule):
     """Host names outside any host slot: FQDNs with a real or internal top-level
-    domain (``db-3.prod.internal``), and ``name-with-dash:port``.
+    domain (``db-3.prod.internal``), ``name-with-dash:port`` and ``host07:port``.
 
     Dotted Python names (``sqlalchemy.engine.base``, ``models.py``,
     ``logging.info``) are kept: a name must end in a top-level domain that code
-    rarely ends with, and not be a file name or a call.
+    rarely ends with, and not be a file name or a call. An Oracle service
+    after ``host:port/`` is a database name.
     """
 
-    def __repr__(self) -> str:
-        return "HostNames()"
-
-    def __call__(self, text: str) -> Iterator[Finding]:
-        for match in _DOTTED.finditer(text):
-            host = match["host"]
-            if host.rsplit(".", 1)[-1].lower() in _FILE_SUFFIXES:
-                continue
-            if text[match.end("host") : match.end("host") + 1] == "(":
-                continue  # a call: threading.local()
-            if not looks_like_fqdn(host):
-                continue
-            yield Finding(match.start("host"), match.end("host"), "host")
-            if match["port"]:
-                yield Finding(match.start("port"), match.end("port"), "port")
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text = scan.text
+        if "." in text:
+            yield from self._dotted(scan)
         if ":" in text:
-            for match in _HOST_PORT.finditer(text):
-                if host_kind(match["host"]) == "host":
-                    yield Finding(match.start("host"), match.end("host"), "host")
-                    yield Finding(match.start("port"), match.end("port"), "port")
+            yield from self._colon_port(scan)
+
+    @staticmethod
+    def _dotted(scan: Scan) -> Iterator[Hit]:
+        text, n = scan.text, len(scan.text)
+        verdicts: dict[str, bool] = {}  # host names repeat; each is judged once per text
+        for match in scan.matches(_TLD_DOT, scan.low):
+            dot, end = match.span()
+            labels = _REV_LABELS.match(scan.rcls, n - dot) if dot else None
+            if labels is None:
+                continue
+            start = n - labels.end()
+            before = text[start - 1] if start else ""
+            inside = before and (before in "@/\\%.-" or before.isalnum())
+            if inside and not _escape_before(text, start):
+                continue  # part of a path, an e-mail address, a longer name
+            host = text[start:end]
+            if text[end : end + 1] == "(":
+                continue  # a call: threading.local()
+            verdict = verdicts.get(host)
+            if verdict is None:
+                verdict = verdicts[host] = host.rsplit(".", 1)[
+                    -1
+                ].lower() not in _FILE_SUFFIXES and looks_like_fqdn(host)
+            if not verdict:
+                continue
+            yield start, end, "host", None, "", None
+            port = _PORT_AFTER.match(text, end)
+            if port is not None:
+                yield port.start("port"), port.end("port"), "port", None, "", None
+                service = _SERVICE_AFTER.match(text, port.end())
+                if service is not None:
+                    yield (
+                        service.start("service"),
+                        service.end("service"),
+                        "database",
+                        None,
+                        "",
+                        None,
+                    )
+
+    @staticmethod
+    def _colon_port(scan: Scan) -> Iterator[Hit]:
+        text, n = scan.text, len(scan.text)
+        for match in scan.matches(_HOST_COLON_PORT, scan.shape):
+            colon = match.start()
+            name = _REV_NAME.match(scan.rcls, n - colon)
+            if name is None:
+                continue
+            start = n - name.end()
+            before = text[start - 1] if start else ""
+            if (
+                before
+                and (before.isalnum() or before in "_.@/\\%:-")
+                and not _escape_before(text, start)
+            ):
+                continue
+            host = text[start:colon]
+            if not host[0].isalpha() or host.endswith("-"):
+                continue
+            # "name-with-dash" or "name07": letters then digits; never a plain word
+            shaped = "-" in host or (host.rstrip("0123456789") != host and host[0].isalpha())
+            if (
+                shaped
+                and host_kind(host) == "host"
+                and not host.lower().startswith(("line-", "sha"))
+            ):
+                yield start, colon, "host", None, "", None
+                yield match.start("port"), match.end("port"), "port", None, "", None

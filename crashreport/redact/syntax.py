@@ -1,37 +1,29 @@
-"""Shared knowledge of how secrets are written: key names, values, host names.
+"""How secrets are written: which key names hold what, and where a value ends.
 
-The rules of every family ask the same questions -- "is ``db_password`` a
-sensitive key, and of what kind?", "where does the value after ``=`` end?",
-"is ``ingress-01.priv.example.org`` a host name or a Python module?" -- and
-answer them here, the same way.
+Every family asks the same questions -- "is ``db_password`` a sensitive key,
+and of what kind?", "where does the value after ``=`` end?", "is this value
+a literal or a reference in code?" -- and answers them here, the same way.
 
-Nothing here uses a regular expression with nested or unbounded overlapping
-quantifiers: value scanning is a forward loop with a length cap, so each
-call is linear in the characters it looks at (and never looks at more than
-``MAX_VALUE``).
+Linear time: values are read by one bounded, possessive pattern each
+(``MAX_VALUE`` characters at most), never by backtracking.
 """
 
 from __future__ import annotations
 
 import functools
-import ipaddress
 import re
 
 __all__ = [
     "MAX_VALUE",
+    "SECRET_KINDS",
     "classify_key",
-    "host_kind",
-    "is_public_host",
-    "looks_like_fqdn",
+    "key_endings",
     "read_value",
     "skip_value",
 ]
 
 MAX_VALUE = 4096
-
-# Where a word-like match may start: not inside a word, but right after an
-# escape such as the ``\n`` of a repr'd multi-line string (``'a\npassword=x'``).
-WORD_START = r"(?:(?<![\\\w-])|(?<=\\[nrt]))"
+SECRET_KINDS = frozenset({"password", "token", "secret"})
 
 # ---------------------------------------------------------------- key names
 
@@ -45,17 +37,22 @@ _TOKEN_WORDS = frozenset(
 _SECRET_WORDS = frozenset(
     """secret secrets secretkey clientsecret credential credentials creds cookie cookies
     session sessionid sid signature sig authorization auth privatekey privkey salt
-    accountkey sharedaccesskey sas""".split()
+    accountkey sharedaccesskey sas pkey""".split()
 )
 # "<qualifier> key" is a credential: api key, access key, secret key ...
 _KEY_QUALIFIERS = frozenset(
     """api access secret private signing encryption master account license client app auth
     session shared storage subscription service x""".split()
 )
-_HOST_WORDS = frozenset("host hostname hostaddr server servername datasource addr address".split())
+_HOST_WORDS = frozenset(
+    """host hostname hostaddr server servername datasource addr address hosts servers
+    brokers""".split()
+)
 _PORT_WORDS = frozenset({"port"})
-_USER_WORDS = frozenset("user username usr uid login userid principal sub upn".split())
-_DATABASE_WORDS = frozenset("db dbname database databasename initialcatalog keyspace".split())
+_USER_WORDS = frozenset("user username usr uid login userid principal sub upn cn account".split())
+_DATABASE_WORDS = frozenset(
+    "db dbname database databasename initialcatalog keyspace servicename".split()
+)
 # A last word like these makes the key describe *about* a secret, not hold one.
 _NOT_VALUES = frozenset(
     """type types kind name names len length count size limit limits max min num number
@@ -68,43 +65,38 @@ _NOT_VALUES = frozenset(
     validation widget form template regex pattern param params agent handler factory
     callback hook func function id ids list map cache keys dict info config settings""".split()
 )
-_SERVICE_PREFIXES = (
-    "pg",
-    "db",
-    "mysql",
-    "maria",
-    "mongo",
-    "redis",
-    "smtp",
-    "imap",
-    "ldap",
-    "ftp",
-    "sftp",
-    "proxy",
-    "amqp",
-    "rabbit",
-    "rabbitmq",
-    "kafka",
-    "es",
-    "elastic",
-    "clickhouse",
-    "mssql",
-    "sql",
-    "oracle",
-    "snowflake",
-    "memcached",
-    "cache",
-    "broker",
-    "mail",
-    "celery",
-    "nats",
+# "name"/"id" after these words is the thing itself (user_name, session_id ...)
+_NAMED = {
+    ("name", "user"): "user",
+    ("name", "login"): "user",
+    ("name", "account"): "user",
+    ("name", "db"): "database",
+    ("name", "database"): "database",
+    ("name", "service"): "database",
+    ("name", "host"): "host",
+    ("name", "server"): "host",
+    ("source", "data"): "host",  # ADO.NET: Data Source=host,1433
+    ("id", "user"): "user",
+    ("id", "login"): "user",
+    ("id", "session"): "secret",
+    ("id", "access"): "token",
+    ("id", "key"): "token",
+}
+# A key whose previous word makes it about something else: virtual_host is
+# an AMQP namespace, not a machine; a public key is public.
+_NOT_AFTER = frozenset({"virtual", "public", "publishable", "known"})
+_SERVICE_PREFIXES = frozenset(
+    """pg db mysql maria mongo redis smtp imap ldap ftp sftp proxy amqp rabbit rabbitmq kafka
+    es elastic clickhouse mssql sql oracle snowflake memcached cache broker mail celery
+    nats""".split()
 )
 _CAMEL = re.compile(r"[a-z0-9][A-Z]")
+_SPLIT = re.compile(r"[_\-.\s]+")
 
 
 def _words(key: str) -> list[str]:
     key = _CAMEL.sub(lambda m: f"{m.group()[0]}_{m.group()[1]}", key)
-    return [w for w in re.split(r"[_\-.\s]+", key.lower()) if w]
+    return [w for w in _SPLIT.split(key.lower()) if w]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -115,28 +107,18 @@ def classify_key(key: str) -> str | None:
     password, ``password_policy`` nothing); single-word environment names
     are read by suffix (``PGPASSWORD``, ``REDIS_HOST``).
     """
-    words = _words(key)
-    if not words or len(key) > 64:
+    if len(key) > 64:
         return None
-    if "public" in words or "publishable" in words:
+    words = _words(key)
+    if not words or "public" in words or "publishable" in words:
         return None
     joined = "".join(words)
     last = words[-1]
     previous = words[-2] if len(words) > 1 else ""
-
-    if last in _NOT_VALUES:
-        # user_id / session_id / key_id carry the thing itself; the rest describe it
-        if last == "id" and previous in ("user", "login"):
-            return "user"
-        if last == "id" and previous in ("session", "access", "key"):
-            return "secret" if previous == "session" else "token"
-        if last == "name" and previous in ("user", "login", "account"):
-            return "user"
-        if last == "name" and previous in ("db", "database"):
-            return "database"
-        if last == "name" and previous == "host":
-            return "host"
+    if previous in _NOT_AFTER and last not in _PASSWORD_WORDS:
         return None
+    if last in _NOT_VALUES:
+        return _NAMED.get((last, previous))
     if last in _PASSWORD_WORDS or joined.endswith(("password", "passwd", "pwd")):
         return "password"
     if last == "key" and (previous in _KEY_QUALIFIERS or joined in ("apikey", "xapikey")):
@@ -155,36 +137,57 @@ def classify_key(key: str) -> str | None:
         return "user"
     if last in _DATABASE_WORDS or _service_suffix(joined, ("database", "db", "dbname")):
         return "database"
-    if joined in ("initialcatalog", "datasource", "userid"):
-        return {"initialcatalog": "database", "datasource": "host", "userid": "user"}[joined]
-    return None
+    return {"initialcatalog": "database", "datasource": "host", "userid": "user"}.get(joined)
 
 
 def _service_suffix(joined: str, suffixes: tuple[str, ...]) -> bool:
     """``PGHOST`` or ``REDISPORT``: a known service prefix glued to a suffix."""
-    for suffix in suffixes:
-        if joined.endswith(suffix) and joined[: -len(suffix)] in _SERVICE_PREFIXES:
-            return True
-    return False
+    return any(
+        joined.endswith(suffix) and joined[: -len(suffix)] in _SERVICE_PREFIXES
+        for suffix in suffixes
+    )
+
+
+def key_endings() -> list[str]:
+    """Lower-case endings that every key ``classify_key`` accepts ends with.
+
+    Used to find candidate keys from their separator (see ``scan``); the
+    candidates are then judged by ``classify_key`` itself.
+    """
+    words = (
+        _PASSWORD_WORDS
+        | _TOKEN_WORDS
+        | _SECRET_WORDS
+        | _HOST_WORDS
+        | _PORT_WORDS
+        | _USER_WORDS
+        | _DATABASE_WORDS
+        | {"key", "name", "id", "password", "passwd", "pwd", "token", "secret"}
+        | {"user id", "initial catalog", "data source", "user name", "server name", "host name"}
+    )
+    return sorted(words)
 
 
 # ---------------------------------------------------------------- values
 
 _QUOTES = "'\"`"
-_ESCAPES = frozenset("nrt'\"\\")
-# where an unquoted value ends
-_UNQUOTED_END = frozenset(" \t\r\n'\"`,;&)]}<>(|")
+# where an unquoted value ends; a backslash ends it only before an escape
+# letter ("\n" inside a repr ends the line, so the value)
+_UNQUOTED = re.compile(
+    r"[^ \t\r\n'\"`,;&)\]}<>(|\\]*+(?:\\(?![nrt'\"\\])[^ \t\r\n'\"`,;&)\]}<>(|\\]*+)*+"
+)
+_QUOTED = {q: re.compile(rf"[^{q}\\\n]*+(?:\\.[^{q}\\\n]*+)*+", re.DOTALL) for q in _QUOTES}
+_TO_LINE_END = re.compile(r"[^\r\n]*+")
 _SKIP_VALUES = frozenset(
     """none null nil true false undefined nan yes no on off n/a na unset empty default
     required optional ... ***""".split()
 )
 _TEMPLATE = re.compile(
-    r"\$\{[^}]{0,200}\}|\{\{[^}]{0,200}\}\}|%\([A-Za-z_]{1,64}\)s|%[A-Z_]{2,64}%|^\$[A-Z_]{2,64}$"
+    r"\$\{[^}]{0,200}\}|^\$\{[^}]{0,200}$|\{\{[^}]{0,200}\}\}|%\([A-Za-z_]{1,64}\)s|%[A-Z_]{2,64}%|^\$[A-Z_]{2,64}$"
     r"|^\{[A-Za-z_0-9]{0,64}\}$|^%s$|^\[?(?:Filtered|REDACTED|redacted|hidden|masked)\]?$"
     r"|^<[a-z][a-z0-9:_-]{0,30}>$"
 )
-_MASK_CHARS = frozenset("*xX•#-_.")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,64}")
+_MASK_WORDS = frozenset("filtered redacted hidden masked".split())
 _CODE_ROOTS = frozenset(
     "self cls os settings config cfg conf env environ request args options opts kwargs ctx".split()
 )
@@ -198,7 +201,7 @@ def read_value(text: str, pos: int, *, to_line_end: bool = False) -> tuple[int, 
     ``b'bytes'``, ``{braced}`` ODBC values and unquoted tokens. A quoted value
     cut short (a truncated repr) runs to the end of the line. With
     ``to_line_end`` an unquoted value runs to the end of the line
-    (``PASSWORD: two words``).
+    (``PASSWORD: two words``). Never looks further than ``MAX_VALUE``.
     """
     n = len(text)
     if pos >= n:
@@ -208,37 +211,28 @@ def read_value(text: str, pos: int, *, to_line_end: bool = False) -> tuple[int, 
     first = text[pos]
     limit = min(n, pos + MAX_VALUE)
     if first in _QUOTES:
-        i = pos + 1
-        while i < limit:
-            c = text[i]
-            if c == "\\":
-                i += 2
-                continue
-            if c == first or c == "\n":
-                break
-            i += 1
-        return (pos + 1, min(i, n)) if i > pos + 1 else None
+        match = _QUOTED[first].match(text, pos + 1, limit)
+        assert match is not None  # the pattern matches the empty string
+        end = match.end()
+        return (pos + 1, end) if end > pos + 1 else None
     if first == "{":
-        end = text.find("}", pos, limit)
-        inner = text[pos + 1 : end] if end != -1 else ""
+        close = text.find("}", pos, min(limit, pos + 256))
+        inner = text[pos + 1 : close] if close != -1 else ""
         # ODBC braces a value ({a;b}); a dict or a format field is not a value
-        if end == -1 or any(c in inner for c in ":'\"") or not inner:
+        if close == -1 or not inner or any(c in inner for c in ":'\""):
             return None
-        return pos + 1, end
-    i = pos
+        return pos + 1, close
     if to_line_end:
-        while i < limit and text[i] not in "\r\n":
-            i += 1
-        while i > pos and text[i - 1] in " \t,;":
-            i -= 1
+        line = _TO_LINE_END.match(text, pos, limit)
+        end = line.end() if line else pos
+        while end > pos and text[end - 1] in " \t,;":
+            end -= 1
     else:
-        while i < limit and text[i] not in _UNQUOTED_END:
-            if text[i] == "\\" and text[i + 1 : i + 2] in _ESCAPES:
-                break  # "\n" inside a repr ends the line, so the value
-            i += 1
-        while i > pos and text[i - 1] in ".:":  # sentence punctuation after a value
-            i -= 1
-    return (pos, i) if i > pos else None
+        token = _UNQUOTED.match(text, pos, limit)
+        end = token.end() if token else pos
+        while end > pos and text[end - 1] in ".:":  # sentence punctuation after a value
+            end -= 1
+    return (pos, end) if end > pos else None
 
 
 def skip_value(value: str, followed_by: str = "") -> bool:
@@ -246,231 +240,20 @@ def skip_value(value: str, followed_by: str = "") -> bool:
     stripped = value.strip()
     if not stripped or stripped.lower() in _SKIP_VALUES:
         return True
-    if set(stripped) <= _MASK_CHARS:
+    if not stripped.strip("*xX\u2022#-_."):
         return True  # already masked: "****", "xxxx"
-    if _TEMPLATE.search(stripped):
+    if (
+        "$" in stripped
+        or "{" in stripped
+        or "%" in stripped
+        or stripped[0] in "<["
+        or stripped.lower() in _MASK_WORDS
+    ) and _TEMPLATE.search(stripped):
         return True
     # a reference in code (settings.DB_PASSWORD, os.environ[...]), not a literal
     if followed_by[:1] in ("(", "["):
         return True
+    if "." not in stripped:
+        return False
     match = _CODE_REFERENCE.fullmatch(stripped)
     return bool(match and stripped.split(".", 1)[0] in _CODE_ROOTS)
-
-
-# ---------------------------------------------------------------- hosts
-
-_LOOPBACK = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
-_NOT_SECRET_IPS = frozenset({"127.0.0.1", "0.0.0.0", "::1", "::", "255.255.255.255"})  # noqa: S104
-_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
-# Public services whose names identify no customer: keep them, they help debugging.
-_PUBLIC_DOMAINS = (
-    "python.org",
-    "sqlalche.me",
-    "pypi.org",
-    "pythonhosted.org",
-    "github.com",
-    "githubusercontent.com",
-    "gitlab.com",
-    "readthedocs.io",
-    "readthedocs.org",
-    "googleapis.com",
-    "google.com",
-    "stripe.com",
-    "openai.com",
-    "anthropic.com",
-    "slack.com",
-    "sentry.io",
-    "docker.com",
-    "docker.io",
-    "djangoproject.com",
-    "microsoft.com",
-    "mozilla.org",
-    "postgresql.org",
-    "mysql.com",
-    "mariadb.com",
-    "redis.io",
-    "mongodb.com",
-    "w3.org",
-    "yaml.org",
-    "json-schema.org",
-    "ietf.org",
-    "rfc-editor.org",
-    "wikipedia.org",
-    "pydantic.dev",
-    "stackoverflow.com",
-    "letsencrypt.org",
-    "cloudflare.com",
-    "amazon.com",
-    "aws.amazon.com",
-)
-# Suffixes used only inside organisations (and RFC 6762/8375 names). In free
-# text ``.local`` and friends also end Python names (``threading.local``,
-# ``settings.prod``), so there they need a third label, a hyphen or a digit.
-INTERNAL_TLDS = frozenset("internal lan corp intra intranet priv localdomain svc consul".split())
-_WEAK_INTERNAL_TLDS = frozenset(
-    "local home private cluster ec2 vpc dmz prod stage staging infra mgmt".split()
-)
-# Top-level domains common in host names; two labels suffice for these.
-_STRONG_TLDS = frozenset("com net org io".split())
-# Other real top-level domains: trusted with three labels, a hyphen or a digit.
-PUBLIC_TLDS = frozenset(
-    """co dev cloud biz xyz tech app ai gov edu mil int eu us uk de fr nl be ch at es it se no
-    dk fi pl cz pt ie ca au nz jp cn in br ru kr sg hk za mx ar""".split()
-)
-
-
-def ip_kind(value: str) -> str | None:
-    """``"ip"`` for a non-loopback IP address, ``""`` for loopback, ``None`` otherwise."""
-    candidate = value.strip("[]").split("%", 1)[0]
-    try:
-        address = ipaddress.ip_address(candidate)
-    except ValueError:
-        return None
-    if address.is_unspecified or candidate in _NOT_SECRET_IPS:
-        return ""
-    return "ip"
-
-
-def is_public_host(host: str) -> bool:
-    """A well-known public service (docs, package index, vendor API)."""
-    host = host.lower().rstrip(".")
-    return any(host == d or host.endswith("." + d) for d in _PUBLIC_DOMAINS)
-
-
-def host_kind(value: str) -> str | None:
-    """Classify a value found in a host slot: ``"ip"``, ``"host"``, or ``None`` (keep)."""
-    value = value.strip().rstrip(".")
-    if not value or len(value) > 253:
-        return None
-    kind = ip_kind(value)
-    if kind is not None:
-        return kind or None
-    lowered = value.lower()
-    if lowered in _LOOPBACK or lowered.endswith(".localhost") or is_public_host(lowered):
-        return None
-    labels = value.split(".")
-    if not all(_LABEL.fullmatch(label) for label in labels):
-        return None
-    if not any(c.isalpha() for c in value):
-        return None
-    return "host"
-
-
-def looks_like_fqdn(value: str) -> bool:
-    """A dotted name that is a host name even outside a host slot.
-
-    ``ingress-01.priv.example.org`` is; ``sqlalchemy.engine.base``,
-    ``models.py``, ``self.app.run`` and ``logging.info`` are not.
-    """
-    labels = value.lower().rstrip(".").split(".")
-    if len(labels) < 2 or host_kind(value) != "host":
-        return False
-    tld = labels[-1]
-    if tld in INTERNAL_TLDS or tld in _STRONG_TLDS:
-        return True
-    if tld not in PUBLIC_TLDS and tld not in _WEAK_INTERNAL_TLDS:
-        return False
-    marked = any("-" in label or any(c.isdigit() for c in label) for label in labels)
-    return len(labels) >= 3 or marked
-
-
-# ---------------------------------------------------------------- assignments
-
-SECRET_KINDS = frozenset({"password", "token", "secret"})
-
-# ``key=value``, ``key: value``, ``"key": value``, ``--key=value``, ``Key Words=value``.
-# Linear: the look-behind lets a match start only at the beginning of a word,
-# the key is bounded (64) and possessive, the separators are bounded.
-_ASSIGNMENT = re.compile(
-    r"(?:(?<![\\\w.-])|(?<=\\[nrt]))(?P<dash>--?)?(?P<q>[\"'`]?)"
-    r"(?P<key>[A-Za-z_][\w.-]{0,63}+(?: [A-Z][A-Za-z]{1,12}){0,2})(?P=q)"
-    r"(?P<pre>[ \t]{0,4})(?P<sep>=>|=|:(?!:))[ \t]{0,8}"
-)
-_AUTH_SCHEME = re.compile(
-    r"(?i)(?:bearer|basic|token|digest|negotiate|ntlm|apikey|api-key|jwt|hmac|sso-key)[ \t]+"
-)
-# ``name`` is a database name under a database section: ``[database]``,
-# ``database:`` in YAML, ``{'ENGINE': ..., 'NAME': ...}`` in Django settings.
-_DATABASE_SECTION = re.compile(
-    r"(?i)\[(?:database|db)\]|(?:(?<![\\\w])|(?<=\\[nrt]))(?:database|db)[\"']?:|engine[\"']?:"
-)
-
-
-def _at_line_start(text: str, pos: int) -> bool:
-    i = pos - 1
-    while i >= 0 and pos - i < 64 and text[i] in " \t":
-        i -= 1
-    return i < 0 or text[i] == "\n"
-
-
-def _database_section(text: str, pos: int) -> bool:
-    return _DATABASE_SECTION.search(text, max(0, pos - 300), pos) is not None
-
-
-def _list_items(text: str, pos: int) -> list[tuple[int, int]]:
-    """Spans of the quoted strings of a short list or tuple starting at ``pos``."""
-    items = []
-    for _ in range(16):
-        while pos < len(text) and text[pos] in " \t":
-            pos += 1
-        if pos >= len(text) or text[pos] not in _QUOTES:
-            break
-        span = read_value(text, pos)
-        if span is None:
-            break
-        items.append(span)
-        pos = span[1] + 1
-        if text[pos : pos + 1] != ",":
-            break
-        pos += 1
-    return items
-
-
-def assignments(text: str) -> list[tuple[str, int, int]]:
-    """``(kind, start, end)`` of each value assigned to a sensitive key in ``text``."""
-    found: list[tuple[str, int, int]] = []
-    for match in _ASSIGNMENT.finditer(text):
-        key = match["key"]
-        kind = classify_key(key)
-        if kind is None:
-            if key.lower() != "name" or not _database_section(text, match.start()):
-                continue
-            kind = "database"
-        start = match.end()
-        if text[start : start + 1] in ("[", "("):  # {'password': ['x']} from parse_qs
-            items = _list_items(text, start + 1)
-            found.extend((kind, a, b) for a, b in items if not skip_value(text[a:b]))
-            continue
-        # ``name = value`` is code, unless it is a line of an INI file (unindented,
-        # or after a ``\n`` escape in the repr of one)
-        spaced_code = (
-            bool(match["pre"])
-            and match["sep"] == "="
-            and text[match.start() - 2 : match.start()] != "\\n"
-            and not (match.start() and text[match.start() - 1] == "\n")
-        )
-        to_line_end = (
-            match["sep"] == ":"
-            and not match["q"]
-            and kind in SECRET_KINDS
-            and _at_line_start(text, match.start())
-        )
-        span = read_value(text, start, to_line_end=to_line_end)
-        if span is None:
-            continue
-        quoted = span[0] > start
-        value = text[span[0] : span[1]]
-        if spaced_code and not quoted and not value.isdigit():
-            continue  # source code: ``password = get_password()``
-        if kind in SECRET_KINDS:
-            scheme = _AUTH_SCHEME.match(value)
-            if scheme:  # keep "Bearer", remove what follows
-                span = (span[0] + scheme.end(), span[1])
-                value = value[scheme.end() :]
-        after = text[span[1] : span[1] + 1]
-        if skip_value(value, after):
-            continue
-        if not quoted and _IDENTIFIER.fullmatch(value) and classify_key(value) == kind:
-            continue  # a variable in code: connect(password=db_password)
-        found.append((kind, span[0], span[1]))
-    return found

@@ -1,0 +1,260 @@
+"""Values given to sensitive keys, in any common syntax, found from their separator.
+
+``password=x``, ``password: x``, ``"password": "x"``, ``PASSWORD = x`` (INI),
+``'password' => 'x'``, ``--password=x``, ``\\"password\\": \\"x\\"`` (JSON in
+a repr), ``User Id=x;`` (ODBC). Credentials and connection parts both read
+this list, so it is computed once per text (``Scan.memo``).
+
+Linear time: candidates are found in ``Scan.rcls`` (the reversed text) by a
+pattern that starts with the literal ``=`` (``:`` is written ``=`` there) and
+then reads a bounded key ending; each candidate's value is read forward by
+``read_value`` (bounded), and values never overlap -- a candidate inside the
+previous value is skipped -- so the whole pass reads each character a bounded
+number of times.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crashreport.redact.scan import Scan, trie
+from crashreport.redact.syntax import (
+    MAX_VALUE,
+    SECRET_KINDS,
+    classify_key,
+    key_endings,
+    read_value,
+    skip_value,
+)
+
+__all__ = ["assignments"]
+
+_REVERSED_KEY = re.compile(
+    r"=(?P<pre>[ \t]{0,4}+)(?P<q>\"\\{0,2}+)?(?P<key>"
+    + trie(word[::-1] for word in key_endings())
+    + r"[\w.-]{0,64}+)"
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,64}")
+_AUTH_SCHEME = re.compile(
+    r"(?i)(?:bearer|basic|token|digest|negotiate|ntlm|apikey|api-key|jwt|hmac|sso-key)[ \t]+"
+)
+_QUOTES = "'\"`"
+
+Assignment = tuple[str, int, int]  # kind, value start, value end
+
+
+def assignments(scan: Scan) -> list[Assignment]:
+    """``(kind, start, end)`` of each value assigned to a sensitive key in the text."""
+    cached = scan.memo.get("assignments")
+    if cached is None:
+        cached = scan.memo["assignments"] = _find(scan)
+    return cached  # type: ignore[return-value]
+
+
+def _find(scan: Scan) -> list[Assignment]:
+    text = scan.text
+    if "=" not in text and ":" not in text:
+        return []
+    n = len(text)
+    cls = scan.cls
+    found: list[Assignment] = []
+    aliases: dict[str, str] = {}
+    consumed = 0
+    for m in reversed(scan.matches(_REVERSED_KEY, scan.rcls)):
+        sep = n - 1 - m.start()
+        if sep < consumed:
+            continue  # inside the previous value
+        key_r_start, key_r_end = m.span("key")
+        quote_r = m.start("q")
+        pre = (quote_r if quote_r >= 0 else key_r_start) - m.start() - 1
+        result = _one(text, cls, sep, n - key_r_end, n - key_r_start, pre, m["q"], aliases)
+        if result:
+            found += result
+            consumed = result[-1][2]
+    if aliases:
+        found += _alias_values(text, aliases)
+    return found
+
+
+def _one(
+    text: str,
+    cls: str,
+    sep: int,
+    key_start: int,
+    key_end: int,
+    pre: int,
+    quote: str | None,
+    aliases: dict[str, str],
+) -> list[Assignment]:
+    separator = text[sep]
+    following = text[sep + 1 : sep + 2]
+    if separator == ":":
+        if following == ":" or text[sep - 1 : sep] == ":":
+            return []  # a C++/ClickHouse scope (DB::Exception), an IPv6 address
+        if pre and not quote:
+            return []  # prose: "bad auth : authentication failed"
+    elif following == "=":
+        return []  # a comparison
+    if key_start:
+        before = text[key_start - 1]
+        if before == "\\":
+            if text[key_start] not in "nrt":
+                return []  # glued to an escape that is not a line break
+            key_start += 1  # "a\npassword=x" in a repr: the key starts after the escape
+        elif before.isalnum() or before in "_.-":
+            return []  # a key longer than any real one
+    match_start = key_start
+    while key_start < key_end and key_start - match_start < 2 and text[key_start] == "-":
+        key_start += 1  # --password=x
+    first = text[key_start : key_start + 1]
+    if not (first.isalpha() or first == "_"):
+        return []
+    if quote:
+        # the quote that closes the key must also open it
+        if text[key_start - 1 : key_start] != text[key_end + len(quote) - 1]:
+            return []
+        match_start = key_start - 1
+    key = text[key_start:key_end]
+    kind = classify_key(key)
+    if kind is None:
+        if key != "name" and key != "NAME" and key != "Name":
+            return []
+        if not _database_section(cls, match_start):
+            return []
+        kind = "database"
+    pos = sep + 1
+    if following == ">" and separator == "=":
+        pos += 1  # =>
+    limit = pos + 8
+    while pos < limit and text[pos : pos + 1] in (" ", "\t"):
+        pos += 1
+    opening = text[pos : pos + 1]
+    if opening == "[" or opening == "(":  # {'password': ['x']} from parse_qs, ('u', 'pw')
+        items = _list_items(text, pos + 1)
+        return [(kind, a, b) for a, b in items if not skip_value(text[a:b])]
+    if opening == "\\" and text[pos + 1 : pos + 2] in ('"', "'"):
+        # JSON inside a repr: {\"password\": \"x\"} -- the value ends at the escaped quote
+        close = text.find("\\" + text[pos + 1], pos + 2, pos + 2 + MAX_VALUE)
+        span = (pos + 2, close) if close > pos + 2 else None
+    else:
+        to_line_end = (
+            separator == ":"
+            and not quote
+            and kind in SECRET_KINDS
+            and _at_line_start(text, match_start)
+        )
+        span = read_value(text, pos, to_line_end=to_line_end)
+    if span is None:
+        return []
+    quoted = span[0] > pos
+    value = text[span[0] : span[1]]
+    # ``name = value`` is code, unless it is a line of an INI file (unindented,
+    # or after a ``\n`` escape in the repr of one), or no code at all
+    if (
+        pre
+        and separator == "="
+        and not quoted
+        and _CODE_LIKE.fullmatch(value)
+        and text[match_start - 2 : match_start] != "\\n"
+        and not (match_start and text[match_start - 1] == "\n")
+    ):
+        return []  # source code: ``password = get_password()``
+    if kind in SECRET_KINDS and value[:1] in _SCHEME_INITIALS:
+        scheme = _AUTH_SCHEME.match(value)
+        if scheme:  # keep "Bearer", remove what follows
+            span = (span[0] + scheme.end(), span[1])
+            value = value[scheme.end() :]
+        elif not quoted and value.lower() in _SCHEME_WORDS and text[span[1] : span[1] + 1] == " ":
+            # Authorization: Bearer x (unquoted): the scheme stays, the credential goes
+            after_scheme = read_value(text, span[1] + 1)
+            if after_scheme is None:
+                return []
+            span = after_scheme
+            value = text[span[0] : span[1]]
+    after = text[span[1] : span[1] + 1]
+    if skip_value(value, after):
+        return []
+    if not quoted and (after == "," or after == ")") and _IDENTIFIER.fullmatch(value):
+        # a keyword argument in code: connect(password=pw) -- pw holds a password
+        aliases.setdefault(value, kind)
+        if classify_key(value) == kind:
+            return []  # connect(password=db_password): the name of a variable
+    return [(kind, span[0], span[1])]
+
+
+_SCHEME_INITIALS = frozenset("bBtTdDnNaAjJhHsS")
+_SCHEME_WORDS = frozenset("bearer basic token digest negotiate ntlm apikey jwt hmac".split())
+# what ``name = value`` in source code has on the right when it is no literal:
+# a name or a dotted name (``password = get_password()`` is caught by the call;
+# ``port = 5432`` is a literal, so it is a value)
+_CODE_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,128}")
+
+
+def _alias_values(text: str, aliases: dict[str, str]) -> list[Assignment]:
+    """Values of local variables passed as sensitive keyword arguments.
+
+    ``connect(user=u, password=p)`` in a frame's source, and the frame's
+    locals as the traceback prints them (``    p = 'x'``): ``p`` holds a
+    password. One ``str.find`` per alias and occurrence (linear).
+    """
+    found: list[Assignment] = []
+    for name, kind in aliases.items():
+        needle = f"\n    {name} = "
+        at = text.find(needle)
+        while at != -1:
+            pos = at + len(needle)
+            span = read_value(text, pos)
+            if span is not None:
+                value = text[span[0] : span[1]]
+                if not skip_value(value) and not (span[0] == pos and not value.isdigit()):
+                    found.append((kind, span[0], span[1]))  # quoted (a repr) or a number
+            at = text.find(needle, pos)
+    return found
+
+
+def _at_line_start(text: str, pos: int) -> bool:
+    i = pos - 1
+    while i >= 0 and pos - i < 64 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] == "\n"
+
+
+def _database_section(cls: str, pos: int) -> bool:
+    """Whether ``name`` at ``pos`` sits under a database section (300 characters back):
+    ``[database]``, ``database:`` (YAML), ``'ENGINE': ...`` (Django settings).
+
+    Read in ``cls`` (quotes as ``"``, ``:`` as ``=``), by a few bounded ``rfind``.
+    """
+    start = max(0, pos - 300)
+    return any(cls.rfind(marker, start, pos) != -1 for marker in _SECTION_MARKERS)
+
+
+_SECTION_MARKERS = (
+    "database=",
+    'database"=',
+    "db=",
+    'db"=',
+    "[database]",
+    "[db]",
+    "engine=",
+    'engine"=',
+)
+
+
+def _list_items(text: str, pos: int) -> list[tuple[int, int]]:
+    """Spans of the quoted strings of a short list or tuple starting at ``pos``."""
+    items = []
+    for _ in range(16):
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos >= len(text) or text[pos] not in _QUOTES:
+            break
+        span = read_value(text, pos)
+        if span is None:
+            break
+        items.append(span)
+        pos = span[1] + 1
+        if text[pos : pos + 1] != ",":
+            break
+        pos += 1
+    return items

@@ -1,0 +1,151 @@
+"""Connection strings that are no URLs: key/value DSNs (libpq, ODBC, ADO.NET,
+JDBC properties, TNS descriptors), libpq's own error echo, Oracle EZConnect
+and LDAP names -- redacted by their parts, like URLs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from crashreport.redact.assignments import assignments
+from crashreport.redact.connections import host_parts
+from crashreport.redact.hosts import host_kind
+from crashreport.redact.scan import Hit, Scan, ScanRule
+
+__all__ = ["AssignedConnectionParts", "EzConnect", "LdapNames", "LibpqWithoutEquals"]
+
+
+class AssignedConnectionParts(ScanRule):
+    """Hosts, ports, users and databases given by key: libpq, ODBC, ADO.NET, JDBC,
+    TNS descriptors, environment variables.
+
+    ``host=db1 port=5432 dbname=x user=y``, ``Server=tcp:h,1433;Database=x;
+    User Id=y``, ``(HOST=h)(PORT=1521)(SERVICE_NAME=s)``, ``{'host': 'h'}``,
+    ``PGHOST=h``, ``DB_USER=y``. Linear: see ``assignments``.
+    """
+
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text = scan.text
+        for kind, start, end in assignments(scan):
+            value = text[start:end]
+            if kind == "host":
+                # SQL Server writes the port after a comma: Server=host,1433
+                port = _COMMA_PORT.match(text, end)
+                yield from host_parts(text, start, port.end() if port else end, scan.hosts)
+            elif kind == "port" and value.isdigit() and 0 < int(value) < 65536:
+                yield start, end, "port", None, "", None
+            elif kind in ("user", "database") and _NAME.fullmatch(value) and not value.isdigit():
+                yield start, end, kind, None, "", None
+
+
+_NAME = re.compile(r"[\w.@+$#\\ -]{1,128}")
+_COMMA_PORT = re.compile(r",[ \t]?\d{1,5}(?![\d.])")
+# libpq reports a keyword without "=" as an error, and prints the whole
+# string: ``host=h port=5432 ... password secret sslmode=require``.
+# Linear: the pairs are found from a literal ``=`` in the reversed text; the
+# bare keywords are then searched only inside lines that hold two pairs.
+_REV_LIBPQ_PAIR = re.compile(r"=(?:tsoh|rddatsoh|trop|emanbd|resu|edomlss)(?![\w-])")
+_LIBPQ_BARE = re.compile(
+    r"(?P<key>password|user|dbname|host|hostaddr|port|passfile)[ \t]{1,4}+(?=[^\s=])"
+)
+_LIBPQ_KINDS = {
+    "password": "password",
+    "user": "user",
+    "dbname": "database",
+    "host": "host",
+    "hostaddr": "host",
+    "port": "port",
+    "passfile": "password",
+}
+
+
+class LibpqWithoutEquals(ScanRule):
+    """A libpq keyword whose ``=`` is missing, inside a libpq string."""
+
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text = scan.text
+        low = scan.low
+        if "dbname=" not in low and "host=" not in low and "sslmode=" not in low:
+            return  # no libpq string here
+        n = len(text)
+        lines: dict[int, int] = {}
+        for match in scan.matches(_REV_LIBPQ_PAIR, scan.rcls):
+            line = text.rfind("\n", 0, n - 1 - match.start()) + 1
+            lines[line] = lines.get(line, 0) + 1
+        for line_start, pairs in sorted(lines.items()):
+            if pairs < 2:
+                continue
+            line_end = text.find("\n", line_start)
+            line_end = n if line_end == -1 else line_end
+            for match in scan.matches(_LIBPQ_BARE, text, line_start, line_end):
+                if match.start() and (
+                    text[match.start() - 1].isalnum() or text[match.start() - 1] in "_-"
+                ):
+                    continue
+                end = match.end()
+                while end < line_end and not text[end].isspace() and text[end] not in "'\"":
+                    end += 1
+                kind = _LIBPQ_KINDS[match["key"]]
+                if end == match.end():
+                    continue
+                if kind == "host":
+                    yield from host_parts(text, match.end(), end)
+                else:
+                    yield match.end(), end, kind, None, "", None
+
+
+# Oracle EZConnect with credentials: ``user/password@host[:port][/service]``.
+# Linear: found in the reversed text from each literal ``@``; password and
+# user are bounded possessive runs, and the user must start a word -- so only
+# real candidates reach Python, however many ``@`` the input holds.
+_REV_CREDENTIALS = re.compile(
+    r"@(?P<pw>[^\s/@\"=]{1,128}+)/(?P<user>[\w.$#-]{1,64}+)(?=[\s\"(=,\[]|\Z)"
+)
+_EZ_HOST = re.compile(
+    r"(?P<host>[A-Za-z0-9][\w.-]{0,252}+)(?::(?P<port>\d{1,5}))?"
+    r"(?:/(?P<service>[A-Za-z][\w.$#-]{0,127}+))?"
+)
+
+
+class EzConnect(ScanRule):
+    """``scott/tiger@db-host:1521/ORCLPDB1`` (Oracle easy connect, cx_Oracle strings)."""
+
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text, n = scan.text, len(scan.text)
+        if "@" not in text:
+            return
+        for creds in scan.matches(_REV_CREDENTIALS, scan.rcls):
+            at = n - 1 - creds.start()
+            target = _EZ_HOST.match(text, at + 1)
+            if target is None or (host_kind(target["host"]) is None and not target["service"]):
+                continue
+            yield n - creds.end("user"), n - creds.start("user"), "user", None, "", None
+            yield n - creds.end("pw"), n - creds.start("pw"), "password", None, "", None
+            end = target.end("port") if target["port"] else target.end("host")
+            yield from host_parts(text, target.start("host"), end, scan.hosts)
+            if target["service"]:
+                yield target.start("service"), target.end("service"), "database", None, "", None
+
+
+# LDAP distinguished names: ``cn=svc-app,ou=services,dc=corp,dc=example,dc=com``.
+# Linear: the literal ``dc=`` starts every match; each component is bounded,
+# and the chain is read once, possessively, however long it is.
+_DOMAIN_COMPONENTS = re.compile(r"dc=[\w-]{1,63}+(?:,[ ]?dc=[\w-]{1,63}+)*+")
+
+
+class LdapNames(ScanRule):
+    """The domain of an LDAP name (``dc=corp,dc=example``) names the organisation."""
+
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        if "dc=" not in scan.low:
+            return
+        text = scan.text
+        for match in scan.matches(_DOMAIN_COMPONENTS, scan.low):
+            start = match.start()
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue
+            chain = text[start + 3 : match.end()]  # "corp,dc=example,dc=com" -> corp.example.com
+            value = chain.replace(", dc=", ".").replace(",dc=", ".").replace(", DC=", ".")
+            value = value.replace(",DC=", ".")
+            yield start + 3, match.end(), "host", value, "", None

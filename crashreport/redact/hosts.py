@@ -1,0 +1,141 @@
+"""Host names and addresses: which ones identify a customer, which ones are public.
+
+A report must lose every host that names the customer's systems
+(``pg-ledger-04.corp.internal``, ``10.41.7.203``, ``mydb.c9x.rds.amazonaws.com``)
+and keep what helps a developer and names nobody (``localhost``,
+``127.0.0.1``, ``docs.python.org``, ``s3.eu-west-1.amazonaws.com``).
+
+All checks here are plain string operations on one bounded value (<= 253
+characters), so each call is linear in that value. Nothing here is cached:
+the values come from reports, and a report's data must not outlive it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+__all__ = [
+    "INTERNAL_TLDS",
+    "PUBLIC_TLDS",
+    "TLDS",
+    "host_kind",
+    "ip_kind",
+    "is_public_host",
+    "looks_like_fqdn",
+]
+
+_LOOPBACK = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+_NOT_SECRET_IPS = frozenset({"127.0.0.1", "0.0.0.0", "::1", "::", "255.255.255.255"})  # noqa: S104
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+# Public services whose names identify no customer: keep them, they help debugging.
+_PUBLIC_DOMAINS = frozenset(
+    """python.org sqlalche.me pypi.org pythonhosted.org github.com githubusercontent.com
+    gitlab.com readthedocs.io readthedocs.org googleapis.com google.com stripe.com openai.com
+    anthropic.com slack.com sentry.io docker.com docker.io djangoproject.com microsoft.com
+    microsoftonline.com mozilla.org postgresql.org mysql.com mariadb.com redis.io mongodb.com
+    elastic.co w3.org yaml.org json-schema.org ietf.org rfc-editor.org wikipedia.org
+    pydantic.dev stackoverflow.com letsencrypt.org cloudflare.com amazon.com aws.amazon.com
+    """.split()
+)
+# Providers that put the customer's name in front of their own: keep the
+# provider's service endpoints (``s3.eu-west-1.amazonaws.com``,
+# ``login.windows.net``) but not ``orders-db.c9akciq32.eu-west-1.rds.amazonaws.com``
+# or ``acme.blob.core.windows.net``. Value: how many labels may stand before
+# the suffix for a public endpoint (service, and region).
+_PROVIDER_DOMAINS = {
+    "amazonaws.com": 2,
+    "windows.net": 1,
+    "azure.com": 1,
+    "cloudapp.net": 0,
+    "snowflakecomputing.com": 0,
+    "mongodb.net": 0,
+    "herokuapp.com": 0,
+    "appspot.com": 0,
+    "azurewebsites.net": 0,
+    "ingest.sentry.io": 0,
+}
+_REGION = re.compile(r"[a-z]{2}(?:-gov)?-[a-z]+-\d")
+# Suffixes used only inside organisations (and RFC 6762/8375 names). In free
+# text ``.local`` and friends also end Python names (``threading.local``,
+# ``settings.prod``), so there they need a third label, a hyphen or a digit.
+INTERNAL_TLDS = frozenset("internal lan corp intra intranet priv localdomain svc consul".split())
+_WEAK_INTERNAL_TLDS = frozenset(
+    "local home private cluster ec2 vpc dmz prod stage staging infra mgmt".split()
+)
+# Top-level domains common in host names; two labels suffice for these.
+_STRONG_TLDS = frozenset("com net org io".split())
+# Other real top-level domains: trusted with three labels, a hyphen or a digit.
+PUBLIC_TLDS = frozenset(
+    """co dev cloud biz xyz tech app ai gov edu mil int eu us uk de fr nl be ch at es it se no
+    dk fi pl cz pt ie ca au nz jp cn in br ru kr sg hk za mx ar""".split()
+)
+TLDS = INTERNAL_TLDS | _WEAK_INTERNAL_TLDS | _STRONG_TLDS | PUBLIC_TLDS
+
+
+def ip_kind(value: str) -> str | None:
+    """``"ip"`` for a non-loopback IP address, ``""`` for loopback, ``None`` otherwise."""
+    candidate = value.strip("[]").split("%", 1)[0]
+    if not candidate or not (candidate[0].isdigit() or ":" in candidate):
+        return None  # the common case, without ipaddress's exception
+    try:
+        address = ipaddress.ip_address(candidate)
+    except ValueError:
+        return None
+    if address.is_unspecified or candidate in _NOT_SECRET_IPS:
+        return ""
+    return "ip"
+
+
+def is_public_host(host: str) -> bool:
+    """A well-known public service (docs, package index, vendor API endpoint)."""
+    labels = host.lower().rstrip(".").split(".")
+    for cut in range(len(labels) - 1):
+        suffix = ".".join(labels[cut:])
+        if suffix in _PUBLIC_DOMAINS:
+            return True
+        allowed = _PROVIDER_DOMAINS.get(suffix)
+        if allowed is not None:
+            before = labels[:cut]
+            if len(before) > allowed:
+                return False
+            # service.region.amazonaws.com: the second label must be a region
+            return len(before) < 2 or bool(_REGION.fullmatch(before[1]))
+    return False
+
+
+def host_kind(value: str) -> str | None:
+    """Classify a value found in a host slot: ``"ip"``, ``"host"``, or ``None`` (keep)."""
+    value = value.strip().rstrip(".")
+    if not value or len(value) > 253:
+        return None
+    kind = ip_kind(value)
+    if kind is not None:
+        return kind or None
+    lowered = value.lower()
+    if lowered in _LOOPBACK or lowered.endswith(".localhost") or is_public_host(lowered):
+        return None
+    labels = value.split(".")
+    if not all(_LABEL.fullmatch(label) for label in labels):
+        return None
+    if not any(c.isalpha() for c in value):
+        return None
+    return "host"
+
+
+def looks_like_fqdn(value: str) -> bool:
+    """A dotted name that is a host name even outside a host slot.
+
+    ``ingress-01.priv.example.org`` is; ``sqlalchemy.engine.base``,
+    ``models.py``, ``self.app.run`` and ``logging.info`` are not.
+    """
+    labels = value.lower().rstrip(".").split(".")
+    if len(labels) < 2 or host_kind(value) != "host":
+        return False
+    tld = labels[-1]
+    if tld in INTERNAL_TLDS or tld in _STRONG_TLDS:
+        return True
+    if tld not in PUBLIC_TLDS and tld not in _WEAK_INTERNAL_TLDS:
+        return False
+    marked = any("-" in label or any(c.isdigit() for c in label) for label in labels)
+    return len(labels) >= 3 or marked

@@ -1,0 +1,112 @@
+"""Values of sensitive keys in every common syntax (crashreport.redact.assignments)."""
+
+from __future__ import annotations
+
+import pytest
+
+from crashreport.redact.assignments import assignments
+from crashreport.redact.scan import Scan
+from fixtures.redaction_samples import scrub
+from fixtures.secrets import DB_PASSWORD, SPECIAL_PASSWORD
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(kind, text[a:b]) for kind, a, b in assignments(Scan(text))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"password={DB_PASSWORD}",
+        f"password = '{DB_PASSWORD}'",
+        f'"password": "{DB_PASSWORD}"',
+        f"'password': '{DB_PASSWORD}'",
+        f"PASSWORD: {DB_PASSWORD}",
+        f"db_password='{DB_PASSWORD}'",
+        f"--password={DB_PASSWORD}",
+        f"'password' => '{DB_PASSWORD}'",
+        f'{{\\"password\\": \\"{DB_PASSWORD}\\"}}',
+        f"Server=h;Password={DB_PASSWORD};",
+        f"PWD={{{DB_PASSWORD}}};",
+        f"'a line\\npassword={DB_PASSWORD}'",
+        f"    password = {DB_PASSWORD}\n",
+        f"export PGPASSWORD={DB_PASSWORD}",
+    ],
+)
+def test_a_password_is_found_in_every_syntax(text: str) -> None:
+    """key=value, key: value, JSON, dict reprs, INI, PHP arrays, ODBC braces, escapes."""
+    assert ("password", DB_PASSWORD) in found(text) or ("secret", DB_PASSWORD) in found(text)
+    assert DB_PASSWORD not in scrub(text)
+
+
+def test_a_value_with_reserved_characters_is_removed_whole() -> None:
+    """A quoted password holding "@", ":", "/", "#", "%", "?", "&", "=" goes in one piece."""
+    assert found(f"'password': '{SPECIAL_PASSWORD}'") == [("password", SPECIAL_PASSWORD)]
+
+
+def test_yaml_reads_to_the_end_of_the_line() -> None:
+    """``password: two words`` at the start of a YAML line is one value."""
+    assert found("db:\n  password: correct horse battery\n") == [
+        ("password", "correct horse battery")
+    ]
+
+
+def test_a_name_under_a_database_section_is_a_database() -> None:
+    """``name`` is a database name under ``database:``, ``[database]`` or Django's ENGINE."""
+    assert found("database:\n  name: orders_eu\n") == [("database", "orders_eu")]
+    assert ("database", "shop") in found("{'ENGINE': 'django.db.backends.mysql', 'NAME': 'shop'}")
+    assert found("app:\n  name: checkout-ui\n") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password = get_password()",
+        "password = self.password",
+        "connect(password=db_password)",
+        "password_policy = 'strict'",
+        "password: None",
+        "password=****",
+        "password=${DB_PASSWORD}",
+        "if password == other:",
+        "DB::Exception: Code: 516",
+        "bad auth : authentication failed",
+        "token_type='bearer'",
+    ],
+)
+def test_code_and_descriptions_are_not_values(text: str) -> None:
+    """References in code, comparisons, masks, templates, prose: nothing to remove."""
+    assert found(text) == []
+    assert scrub(text) == text
+
+
+def test_bearer_keeps_its_scheme() -> None:
+    """``Authorization: Bearer x`` keeps the scheme word and removes the credential."""
+    text = "{'Authorization': 'Bearer abc123DEF456ghi789'}"
+    assert scrub(text) == "{'Authorization': 'Bearer <secret>'}"
+
+
+def test_list_values_from_parse_qs_are_removed() -> None:
+    """``{'password': ['x']}`` and ``auth=('user', 'pw')`` remove every item."""
+    assert found("{'password': ['hunter2x']}") == [("password", "hunter2x")]
+    assert found("auth=('elastic', 'pw-9931')") == [("secret", "elastic"), ("secret", "pw-9931")]
+
+
+def test_keyword_arguments_point_at_locals() -> None:
+    """``connect(password=p)`` in a frame's source makes the local ``p`` a password."""
+    text = (
+        '  File "/srv/app/db.py", line 3, in open\n'
+        "    conn = oracledb.connect(user=u, password=p, dsn=dsn)\n"
+        "    p = 'Tiger-9931-x'\n"
+        "    u = 'scott_app'\n"
+    )
+    out = scrub(text)
+    assert "Tiger-9931-x" not in out
+    assert "scott_app" not in out
+    assert "oracledb.connect(" in out
+
+
+def test_values_inside_a_consumed_value_are_not_read_twice() -> None:
+    """A sensitive key inside a value already removed does not split that value."""
+    text = "token='abc password=xyz def' ok"
+    assert found(text) == [("token", "abc password=xyz def")]

@@ -1,0 +1,97 @@
+"""Connection strings that are no URLs, by their parts: libpq, ODBC/ADO.NET, JDBC,
+TNS, EZConnect, LDAP names (crashreport.redact.dsn)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.redaction_samples import leaks, scrub
+from fixtures.secrets import (
+    DB_HOST,
+    DB_NAME,
+    DB_PASSWORD,
+    DB_PORT,
+    DB_USER,
+    DSN,
+    LIBPQ,
+    MSSQL_HOST,
+    ORACLE_HOST,
+    ORACLE_SERVICE,
+)
+
+PARTS = [DB_HOST, DB_NAME, DB_PASSWORD, str(DB_PORT), DB_USER]
+
+
+def test_libpq_key_value_strings() -> None:
+    """``host=... port=... dbname=... user=... password=...`` loses every value."""
+    out = scrub(f"conninfo = '{LIBPQ} sslmode=require'")
+    assert leaks(out, PARTS) == []
+    assert "sslmode=require" in out
+
+
+def test_libpq_keyword_without_equals() -> None:
+    """libpq prints ``password secret`` when the ``=`` is missing: the value still goes."""
+    out = scrub(f'invalid dsn: "host={DB_HOST} dbname={DB_NAME} password {DB_PASSWORD}"')
+    assert leaks(out, [DB_HOST, DB_NAME, DB_PASSWORD]) == []
+
+
+@pytest.mark.parametrize(
+    "conn",
+    [
+        f"DRIVER={{ODBC Driver 18 for SQL Server}};SERVER=tcp:{MSSQL_HOST},1433;"
+        f"DATABASE={DB_NAME};UID={DB_USER};PWD={{{DB_PASSWORD}}};Encrypt=yes",
+        f"Server={MSSQL_HOST};Database={DB_NAME};User Id={DB_USER};Password={DB_PASSWORD};",
+        f"Data Source={MSSQL_HOST},1433;Initial Catalog={DB_NAME};User ID={DB_USER};"
+        f"Password={DB_PASSWORD}",
+        f"jdbc:sqlserver://{MSSQL_HOST}:1433;databaseName={DB_NAME};user={DB_USER};"
+        f"password={DB_PASSWORD}",
+    ],
+)
+def test_odbc_and_ado_net_strings(conn: str) -> None:
+    """SQL Server strings (ODBC, ADO.NET, JDBC) lose server, port, database, user, password."""
+    out = scrub(f"conn_str = '{conn}'")
+    assert leaks(out, [MSSQL_HOST, DB_NAME, DB_USER, DB_PASSWORD, "1433"]) == []
+    assert "Encrypt=yes" in out or "ODBC" not in conn
+
+
+def test_oracle_tns_descriptor() -> None:
+    """A TNS descriptor loses HOST, PORT and SERVICE_NAME, keeps its grammar."""
+    tns = (
+        f"(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST={ORACLE_HOST})(PORT=1521))"
+        f"(CONNECT_DATA=(SERVICE_NAME={ORACLE_SERVICE})))"
+    )
+    out = scrub(f"dsn = '{tns}'")
+    assert leaks(out, [ORACLE_HOST, ORACLE_SERVICE, "1521"]) == []
+    assert "(PROTOCOL=TCP)" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"cx_Oracle.connect('{DB_USER}/{DB_PASSWORD}@{ORACLE_HOST}:1521/{ORACLE_SERVICE}')",
+        f"dsn = '{ORACLE_HOST}:1521/{ORACLE_SERVICE}'",
+    ],
+)
+def test_oracle_easy_connect(text: str) -> None:
+    """EZConnect ``user/password@host:port/service`` and ``host:port/service``."""
+    out = scrub(text)
+    assert leaks(out, [DB_USER, DB_PASSWORD, ORACLE_HOST, ORACLE_SERVICE, "1521"]) == []
+
+
+def test_ldap_names() -> None:
+    """An LDAP bind name loses its user and its organisation's domain."""
+    out = scrub("bind_dn = 'cn=svc-ledger,ou=services,dc=vantage-retail,dc=com'")
+    assert leaks(out, ["svc-ledger", "vantage-retail"]) == []
+    assert "ou=services" in out
+
+
+def test_dsn_in_the_environment_is_removed_elsewhere() -> None:
+    """DATABASE_URL's parts are removed from a report that shows them without the URL."""
+    from crashreport.redact import redact_text
+
+    out = redact_text(
+        f"could not reach {DB_HOST} as {DB_USER} on {DB_NAME}",
+        environ={"DATABASE_URL": DSN},
+        local=False,
+    ).text
+    assert leaks(out, [DB_HOST, DB_USER, DB_NAME]) == []

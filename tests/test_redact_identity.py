@@ -1,0 +1,102 @@
+"""Identity: home directories, e-mail addresses, UNC machine names, this machine's
+names (crashreport.redact.identity)."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+
+import pytest
+
+from crashreport.redact import redact_text
+from crashreport.redact.identity import local_identity
+from fixtures.redaction_samples import leaks, scrub
+from fixtures.secrets import EMAIL, HOME_USER, MAC_USER, WINDOWS_USER
+
+
+@pytest.mark.parametrize(
+    ("path", "clean"),
+    [
+        (f"/home/{HOME_USER}/src/app/db.py", "~/src/app/db.py"),
+        (
+            f"/home/{HOME_USER}/.venvs/app/lib/python3.11/site-packages/x.py",
+            "~/.venvs/app/lib/python3.11/site-packages/x.py",
+        ),
+        (f"/var/home/{HOME_USER}/x.py", "~/x.py"),
+        (f"/Users/{MAC_USER}/Library/Caches/app/x.py", "~/Library/Caches/app/x.py"),
+        (f"/mnt/c/Users/{WINDOWS_USER}/proj/x.py", "~/proj/x.py"),
+        (f"C:\\Users\\{WINDOWS_USER}\\AppData\\Local\\app\\x.py", "~\\AppData\\Local\\app\\x.py"),
+        (f"C:\\\\Users\\\\{WINDOWS_USER}\\\\AppData\\\\x.py", "~\\\\AppData\\\\x.py"),
+        ("C:/Users/Jane Doe/Documents/x.py", "~/Documents/x.py"),
+    ],
+)
+def test_home_directories_become_tilde(path: str, clean: str) -> None:
+    """POSIX, macOS, WSL and Windows homes (raw or escaped) become ``~``; the rest stays."""
+    assert scrub(f'  File "{path}", line 3, in main') == f'  File "{clean}", line 3, in main'
+
+
+def test_the_user_in_a_home_path_is_removed_everywhere() -> None:
+    """A user name learned from a home path is removed where nothing marks it."""
+    out = scrub(f"/home/{HOME_USER}/x.py\nowner: {HOME_USER} (uid 1000)")
+    assert HOME_USER not in out
+    assert "owner: <user>" in out
+
+
+@pytest.mark.parametrize(
+    "path", ["/home/x.py", "/usr/lib/python3.11/os.py", "C:\\Users\\Public\\x"]
+)
+def test_paths_without_a_person_are_kept(path: str) -> None:
+    """System paths and shared profiles name nobody."""
+    assert scrub(path) == path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"mail to {EMAIL} failed",
+        f"{{'{EMAIL}': (550, b'5.1.1 User unknown')}}",
+        f"<{EMAIL}>: Recipient address rejected",
+        f"actor={EMAIL}&x=1",
+    ],
+)
+def test_e_mail_addresses(text: str) -> None:
+    """E-mail addresses go, in prose, dicts, brackets and query strings."""
+    assert EMAIL not in scrub(text)
+
+
+def test_decorators_and_at_signs_in_code_are_kept() -> None:
+    """``@app.route``, ``a @ b`` and ``pkg@1.2`` are no addresses."""
+    text = "@app.route('/x')\nresult = a @ b\nnpm i left-pad@1.3.0"
+    assert scrub(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PermissionError: '\\\\\\\\files-01.corp.internal\\\\exports\\\\q3.csv'",
+        "open \\\\files-01.corp.internal\\exports\\q3.csv failed",
+    ],
+)
+def test_unc_paths_lose_their_machine(text: str) -> None:
+    """``\\\\host\\share`` (raw or escaped) loses the machine's name."""
+    assert "files-01" not in scrub(text)
+
+
+def test_local_identity_is_read_once_and_removed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This machine's login and host name are known, and removed unless asked not to."""
+    names = dict(local_identity())
+    assert names.get("host") == socket.gethostname()
+    assert local_identity() is local_identity()  # read once per process
+    user = getpass.getuser()
+    text = f"ran on {socket.gethostname()} by {user}"
+    if len(user) >= 4 and user not in ("root", "runner"):
+        assert user not in redact_text(text, environ={}).text
+    assert redact_text(text, environ={}, local=False).text == text or user in ("root", "runner")
+
+
+def test_identity_and_paths_together() -> None:
+    """A report header (user, host, cwd) loses the person and keeps the layout."""
+    text = f"user: {HOME_USER}\ncwd: /home/{HOME_USER}/src/shop\nmail: {EMAIL}\n"
+    out = scrub(text)
+    assert leaks(out, [HOME_USER, EMAIL]) == []
+    assert "cwd: ~/src/shop" in out
