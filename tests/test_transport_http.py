@@ -287,3 +287,21 @@ def test_the_json_transport_never_raises(monkeypatch: pytest.MonkeyPatch) -> Non
     delivery = transport("http://127.0.0.1:9/v1", timeout=1).send(consented())
     assert not delivery.delivered
     assert "internal error (RuntimeError: httpx broke)" in delivery.detail
+
+
+def test_anything_but_a_consented_report_is_refused_before_any_request(flaky: Flaky) -> None:
+    """A payload, or any object that merely has a `payload`, is refused at run time too:
+    the server receives nothing."""
+    server = flaky()
+    report = consented()
+
+    class LooksLikeAReport:
+        payload = report.payload
+        report_id = report.report_id
+
+    for impostor in (report.payload, LooksLikeAReport()):
+        delivery = transport(server.url).send(impostor)  # type: ignore[arg-type]
+        assert not delivery.delivered
+        assert delivery.attempts == 0
+        assert "only a consented report is sent" in delivery.detail
+    assert server.requests == []

@@ -486,3 +486,16 @@ def test_a_crash_consented_in_a_terminal_reaches_bugsink_clean(
     assert value["type"].endswith("OperationalError")
     assert value["stacktrace"]["frames"][-1]["function"] == "connect"
     _assert_clean(json.dumps(stored, ensure_ascii=False))
+
+
+def test_the_sentry_transport_refuses_anything_but_a_consented_report() -> None:
+    """Handing the Sentry transport a bare payload sends nothing and says why."""
+    server = FlakyServer(path="/api/7/envelope/")
+    try:
+        dsn = f"http://abc123@127.0.0.1:{server.port}/7"
+        delivery = sentry(dsn).send(consented().payload)  # type: ignore[arg-type]
+        assert not delivery.delivered
+        assert "only a consented report is sent" in delivery.detail
+        assert server.requests == []
+    finally:
+        server.close()

@@ -14,7 +14,7 @@ import attrs
 
 from crashreport.payload import ConsentedReport
 
-__all__ = ["Delivery", "Destination", "Transport", "for_destination"]
+__all__ = ["Delivery", "Destination", "Transport", "for_destination", "refuse_unconsented"]
 
 
 @attrs.frozen
@@ -65,6 +65,22 @@ class Transport(Protocol):
     def send(self, report: ConsentedReport) -> Delivery:
         """Deliver ``report`` (retrying within the transport's budget); never raises."""
         ...
+
+
+def refuse_unconsented(report: object) -> Delivery | None:
+    """A refusal, if ``report`` is not a ``ConsentedReport``; ``None`` if it is.
+
+    The type annotation says what a transport takes; this makes it true at run
+    time too, so no object that merely looks like a report (a payload, a
+    redacted report, something with a ``payload`` attribute) is ever sent.
+    """
+    if isinstance(report, ConsentedReport):
+        return None
+    return Delivery(
+        False,
+        f"refused to send a {type(report).__name__}: only a consented report is sent",
+        attempts=0,
+    )
 
 
 def for_destination(destination: Destination, *, timeout: float) -> Transport | None:

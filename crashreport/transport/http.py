@@ -26,7 +26,7 @@ from crashreport.config import ConfigError, is_loopback_host, split_url
 from crashreport.hooks import INTERNAL
 from crashreport.payload import ConsentedReport
 from crashreport.transport import retry
-from crashreport.transport.base import Delivery, Destination
+from crashreport.transport.base import Delivery, Destination, refuse_unconsented
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -226,6 +226,9 @@ class JsonTransport:
 
     def send(self, report: ConsentedReport) -> Delivery:
         """POST the payload, retrying for up to ``timeout`` seconds; never raises."""
+        refused = refuse_unconsented(report)
+        if refused is not None:
+            return refused
         try:
             return retry.run(lambda seconds: self.attempt(report, seconds), self.timeout)
         except Exception as exc:  # the transport's fault boundary

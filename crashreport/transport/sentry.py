@@ -23,7 +23,7 @@ import httpx
 from crashreport._version import __version__
 from crashreport.payload import ConsentedReport, Payload
 from crashreport.transport import retry
-from crashreport.transport.base import Delivery, Destination
+from crashreport.transport.base import Delivery, Destination, refuse_unconsented
 from crashreport.transport.event import SDK, event
 from crashreport.transport.http import classify_response, compress, post, too_large, user_agent
 
@@ -149,6 +149,9 @@ class SentryTransport:
 
     def send(self, report: ConsentedReport) -> Delivery:
         """POST the report's envelope, retrying for up to ``timeout`` seconds; never raises."""
+        refused = refuse_unconsented(report)
+        if refused is not None:
+            return refused
         if self.dsn is None:
             return Delivery(False, self.problem, attempts=0)
         try:
