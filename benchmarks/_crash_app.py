@@ -26,13 +26,17 @@ Modes:
     parent declines at the prompt) and prints ``BENCH-RESULT`` with the same
     stamps as ``redacted`` after the hook; ``prompt-baseline`` does not
     install it.
+``prompt-alone``
+    Target 4's second baseline: no crash and no crashreport; ``BENCH-RAISE``
+    is stamped, then questionary is imported and the same select is asked.
 ``bounded-deep`` / ``bounded-wide`` / ``bounded-chain``
     Target 6, with ``capture_locals`` and ``dry_run`` (the payload's size is
     the ``-- N bytes`` line crashreport prints): a distinct 100 KB local in
     each of 300 frames and a 100 KB message; 50 locals of about 100 KB (str,
     bytes, list, dict) in each of 300 frames; a chain of 20 exceptions, each
     with a 100 KB message, raised 150 frames deep with a 100 KB local in
-    every frame. One JSON line on stdout.
+    every frame. The same stamps as ``redacted`` (Python's own print, then
+    crashreport's part to the end of the dry run). One JSON line on stdout.
 
 Only ``sys``, ``os`` and ``time`` are imported before the hook runs, so every
 module crashreport needs is still to be imported when the crash arrives, as
@@ -374,6 +378,25 @@ def prompt_mode(install: bool) -> None:
     layers(final=raise_).step_0(0, STEPS)  # 200 frames
 
 
+def prompt_alone_mode() -> None:
+    """The library's own cost of the same question, for target 4's second baseline:
+    ``BENCH-RAISE`` is stamped, then questionary is imported and the consent
+    step's select (same text, choices, pointer and instruction) is asked on
+    this terminal, without any crash or crashreport."""
+    sys.stdout.write(f"BENCH-RAISE {time.monotonic():.9f}\n")
+    sys.stdout.flush()
+    import questionary
+
+    choices = ["Send report", "Don't send", "View full report", "Save to file", "Add a comment"]
+    question = questionary.select(
+        "Send this crash report to 127.0.0.1?",
+        choices=choices,
+        default="Don't send",
+        instruction="(arrow keys, Enter)",
+    )
+    question.ask()
+
+
 def big_objects() -> tuple[object, ...]:
     """Four objects of about 100 KB each: str, bytes, list, dict."""
     return (
@@ -402,20 +425,18 @@ def chain(count: int, blob: str, module: object) -> None:
 
 
 def bounded_mode(kind: str) -> None:
-    import crashreport
-
-    crashreport.install(product="bench-app", version="1.0", capture_locals=True, dry_run=True)
-    ours = sys.excepthook
+    watch, ours = instrument(capture_locals=True, dry_run=True)
 
     def entry(*args: object) -> None:
-        start = time.perf_counter()
+        stamp("entry")
         ours(*args)
-        took = time.perf_counter() - start
+        stamp("done")
         import json
         import resource
 
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        sys.stdout.write(json.dumps({"hook_seconds": took, "max_rss": rss}) + "\n")
+        result = {"stamps": STAMPS, "errors": watch.errors, "max_rss": rss}
+        sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
 
     sys.excepthook = entry
@@ -438,11 +459,13 @@ def main() -> None:
         redacted_mode()
     elif mode in ("prompt", "prompt-baseline"):
         prompt_mode(install=mode == "prompt")
+    elif mode == "prompt-alone":
+        prompt_alone_mode()
     elif mode.startswith("bounded-"):
         bounded_mode(mode)
     else:
         sys.exit(
-            f"usage: {sys.argv[0]} redacted|prompt|prompt-baseline"
+            f"usage: {sys.argv[0]} redacted|prompt|prompt-baseline|prompt-alone"
             "|bounded-deep|bounded-wide|bounded-chain|write-layers DIR"
         )
 

@@ -3,26 +3,33 @@
 Each stage is a function of the previous stage's value; this module only
 wires them and decides what to say. It returns an ``Outcome`` and, for
 anything short of a bug in crashreport itself, never raises.
+
+It is imported when a crash arrives, so it imports only what every report
+needs (capture, redaction, rendering); the consent step, the outbox and the
+transports load when, and only if, they are about to be used: a dry run
+never loads the prompt, and nothing of delivery (attrs, httpx) loads before
+the user has answered.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TextIO
 
-import attrs
-
-from crashreport import consent
 from crashreport.capture import capture
-from crashreport.config import Config
 from crashreport.outcome import Outcome, Status
-from crashreport.payload import ConsentedReport, Payload
 from crashreport.redact import RedactedReport, RedactionFailed, Redactions, redact
 from crashreport.render import payload as make_payload
 from crashreport.render import render_report
 from crashreport.report import Report
-from crashreport.transport import Destination, for_destination, outbox
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from typing import Any, TextIO
+
+    from crashreport.config import Config
+    from crashreport.payload import ConsentedReport, Payload
+    from crashreport.transport import Destination
 
 __all__ = [
     "commenter",
@@ -34,6 +41,7 @@ __all__ = [
     "process",
     "redacted_from_data",
     "screen",
+    "shown_host",
 ]
 
 REVIEW_HINT = "crashreport outbox review"
@@ -55,9 +63,25 @@ def handle(
 
 def destination_of(config: Config) -> Destination:
     """Where this configuration sends reports."""
+    from crashreport.transport import Destination
+
     return Destination(
         endpoint=config.endpoint, dsn=config.dsn, product=config.product, version=config.version
     )
+
+
+def shown_host(config: Config) -> str | None:
+    """``destination_of(config).host`` -- the host the user is told about --
+    without loading the transports before the question is asked."""
+    from crashreport.config import ConfigError, split_url
+
+    url = config.dsn or config.endpoint
+    if not url:
+        return None
+    try:
+        return split_url(url)[1]
+    except ConfigError:
+        return "an invalid address"
 
 
 def process(
@@ -100,8 +124,7 @@ def decide(
     """
     stream = out or sys.stderr
     body = make_payload(redacted)
-    destination = destination_of(config)
-    where = destination.host
+    where = shown_host(config)
     if config.dry_run:
         _write(stream, screen(redacted, where) + _full_payload(body))
         would = f"it would go to {where}" if where else "no endpoint or dsn is configured"
@@ -111,6 +134,8 @@ def decide(
         _write(stream, screen(redacted, None))
         _say(stream, "no endpoint or dsn is configured: nothing was sent")
         return Outcome(Status.NO_DESTINATION, body.report_id)
+    from crashreport import consent  # only now: nothing above asks anything
+
     with consent.one_at_a_time():  # from the screens to the line saying what became of it
         decision = consent.ask(
             body,
@@ -120,11 +145,12 @@ def decide(
             timeout=config.prompt_timeout,
         )
         if decision.answer in (consent.UNANSWERED, consent.NO_TERMINAL):
+            destination = destination_of(config)
             return _unanswered(stream, decision.payload, destination, config, decision.reason)
         if decision.consented is None:
             _say(stream, "not sent" + (f" ({decision.reason})" if decision.reason else ""))
             return Outcome(Status.DECLINED, body.report_id, decision.reason or "declined")
-        return deliver(decision.consented, destination, config, stream)
+        return deliver(decision.consented, destination_of(config), config, stream)
 
 
 def screen(redacted: RedactedReport, where: str | None) -> str:
@@ -153,7 +179,7 @@ def commenter(
 
     def add_comment(text: str) -> tuple[Payload, str]:
         joined = "\n".join([*comments, text.strip()])
-        redacted = redact(attrs.evolve(report, comment=joined), rules=config.rules, secrets=secrets)
+        redacted = redact(report.replace(comment=joined), rules=config.rules, secrets=secrets)
         if prior is not None:
             redacted = RedactedReport(redacted.report, merge_redactions(prior, redacted.redactions))
         comments.append(text.strip())
@@ -199,6 +225,7 @@ def deliver(
 
     Ctrl-C while sending also leaves it in the outbox, then goes on as Ctrl-C.
     """
+    from crashreport.transport import for_destination, outbox
     from crashreport.transport.base import Delivery
 
     def notice(message: str) -> None:
@@ -253,6 +280,8 @@ def _unanswered(
     if not config.keep_unanswered:
         _say(stream, f"not sent: {why}; the report was discarded")
         return Outcome(Status.DISCARDED, body.report_id, why)
+    from crashreport.transport import outbox
+
     try:
         path = outbox.keep(body, outbox.REVIEW, destination, config.outbox_dir)
     except OSError as exc:

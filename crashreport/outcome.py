@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-import attrs
+from crashreport._frozen import Frozen
 
 __all__ = ["Outcome", "Status"]
 
@@ -22,14 +22,31 @@ class Status(enum.Enum):
     REDACTION_FAILED = "redaction_failed"  # a rule failed: not offered (fail closed)
 
 
-@attrs.frozen
-class Outcome:
-    """The result of handling one report."""
+class Outcome(Frozen):
+    """The result of handling one report; ``path`` is where the report waits,
+    when it was kept or queued.
 
+    A plain frozen class, not attrs: the hook imports this module as soon as
+    an exception arrives, before anything is shown.
+    """
+
+    __slots__ = ("status", "report_id", "detail", "path")  # noqa: RUF023 - constructor order
     status: Status
-    report_id: str | None = None
-    detail: str = ""
-    path: str | None = None  # where the report waits, when it was kept or queued
+    report_id: str | None
+    detail: str
+    path: str | None
+
+    def __init__(
+        self,
+        status: Status,
+        report_id: str | None = None,
+        detail: str = "",
+        path: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "report_id", report_id)
+        object.__setattr__(self, "detail", detail)
+        object.__setattr__(self, "path", path)
 
     @property
     def sent(self) -> bool:

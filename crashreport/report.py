@@ -8,14 +8,21 @@ report that was shown.
 Compatibility: fields added since the first release of ``crashreport.report/1``
 are optional -- written only when they hold something, read with a default --
 so every earlier report still reads, and the schema name stays the same.
+
+The classes are plain frozen ``__slots__`` classes (``crashreport._frozen``),
+not attrs classes: they are built in the process that just crashed, on the
+way to the consent prompt, where attrs' import alone would take longer than
+the whole budget. ``replace(**changes)`` is their ``attrs.evolve``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from crashreport._frozen import Frozen
 
-import attrs
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
 __all__ = [
     "SCHEMA",
@@ -30,9 +37,10 @@ __all__ = [
 
 SCHEMA = "crashreport.report/1"
 
+_set = object.__setattr__  # how a frozen instance sets its fields, once, in __init__
 
-@attrs.frozen
-class Frame:
+
+class Frame(Frozen):
     """One line of a traceback.
 
     ``file`` is relative and free of identity (``httpx/_client.py``,
@@ -44,33 +52,91 @@ class Frame:
     times in a row (recursion), and were collapsed.
     """
 
+    __slots__ = (  # noqa: RUF023 - in constructor order, which is the JSON order too
+        "file",
+        "line",
+        "function",
+        "source",
+        "locals",
+        "end_line",
+        "column",
+        "end_column",
+        "repeated",
+        "repeated_span",
+    )
     file: str
     line: int | None
     function: str
-    source: str = ""
-    locals: tuple[tuple[str, str], ...] = ()
-    end_line: int | None = None
-    column: int | None = None
-    end_column: int | None = None
-    repeated: int = 0
-    repeated_span: int = 1
+    source: str
+    locals: tuple[tuple[str, str], ...]
+    end_line: int | None
+    column: int | None
+    end_column: int | None
+    repeated: int
+    repeated_span: int
+
+    def __init__(
+        self,
+        file: str,
+        line: int | None,
+        function: str,
+        source: str = "",
+        locals: tuple[tuple[str, str], ...] = (),
+        end_line: int | None = None,
+        column: int | None = None,
+        end_column: int | None = None,
+        repeated: int = 0,
+        repeated_span: int = 1,
+    ) -> None:
+        _set(self, "file", file)
+        _set(self, "line", line)
+        _set(self, "function", function)
+        _set(self, "source", source)
+        _set(self, "locals", locals)
+        _set(self, "end_line", end_line)
+        _set(self, "column", column)
+        _set(self, "end_column", end_column)
+        _set(self, "repeated", repeated)
+        _set(self, "repeated_span", repeated_span)
 
 
-@attrs.frozen
-class SyntaxDetails:
+class SyntaxDetails(Frozen):
     """Where a ``SyntaxError`` is: the file, the line and its text, and the columns
     (0-based, into ``text``) of the offending part."""
 
+    __slots__ = (  # noqa: RUF023 - in constructor order, which is the JSON order too
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "text",
+    )
     file: str
-    line: int | None = None
-    column: int | None = None
-    end_line: int | None = None
-    end_column: int | None = None
-    text: str = ""
+    line: int | None
+    column: int | None
+    end_line: int | None
+    end_column: int | None
+    text: str
+
+    def __init__(
+        self,
+        file: str,
+        line: int | None = None,
+        column: int | None = None,
+        end_line: int | None = None,
+        end_column: int | None = None,
+        text: str = "",
+    ) -> None:
+        _set(self, "file", file)
+        _set(self, "line", line)
+        _set(self, "column", column)
+        _set(self, "end_line", end_line)
+        _set(self, "end_column", end_column)
+        _set(self, "text", text)
 
 
-@attrs.frozen
-class ExceptionInfo:
+class ExceptionInfo(Frozen):
     """One exception, its stack, and the exceptions linked to it.
 
     ``cause`` is the exception Python prints above this one, and ``link`` says
@@ -81,38 +147,110 @@ class ExceptionInfo:
     chain, beyond the budget of exceptions per report).
     """
 
+    __slots__ = (  # noqa: RUF023 - in constructor order, which is the JSON order too
+        "type",
+        "message",
+        "frames",
+        "notes",
+        "cause",
+        "link",
+        "exceptions",
+        "omitted_frames",
+        "omitted_exceptions",
+        "syntax",
+    )
     type: str
     message: str
-    frames: tuple[Frame, ...] = ()
-    notes: tuple[str, ...] = ()
-    cause: ExceptionInfo | None = None
-    link: str | None = None
-    exceptions: tuple[ExceptionInfo, ...] = ()
-    omitted_frames: int = 0
-    omitted_exceptions: int = 0
-    syntax: SyntaxDetails | None = None
+    frames: tuple[Frame, ...]
+    notes: tuple[str, ...]
+    cause: ExceptionInfo | None
+    link: str | None
+    exceptions: tuple[ExceptionInfo, ...]
+    omitted_frames: int
+    omitted_exceptions: int
+    syntax: SyntaxDetails | None
+
+    def __init__(
+        self,
+        type: str,
+        message: str,
+        frames: tuple[Frame, ...] = (),
+        notes: tuple[str, ...] = (),
+        cause: ExceptionInfo | None = None,
+        link: str | None = None,
+        exceptions: tuple[ExceptionInfo, ...] = (),
+        omitted_frames: int = 0,
+        omitted_exceptions: int = 0,
+        syntax: SyntaxDetails | None = None,
+    ) -> None:
+        _set(self, "type", type)
+        _set(self, "message", message)
+        _set(self, "frames", frames)
+        _set(self, "notes", notes)
+        _set(self, "cause", cause)
+        _set(self, "link", link)
+        _set(self, "exceptions", exceptions)
+        _set(self, "omitted_frames", omitted_frames)
+        _set(self, "omitted_exceptions", omitted_exceptions)
+        _set(self, "syntax", syntax)
 
 
-@attrs.frozen
-class Environment:
+class Environment(Frozen):
     """Where it ran: never the host name, the user, paths, or variables --
     except ``argv`` and ``variables``, which only a host app that opts in
     fills (and which are redacted like everything else)."""
 
+    __slots__ = (  # noqa: RUF023 - in constructor order, which is the JSON order too
+        "os",
+        "arch",
+        "python_implementation",
+        "python_version",
+        "packages",
+        "argv",
+        "variables",
+    )
     os: str
     arch: str
     python_implementation: str
     python_version: str
-    packages: tuple[tuple[str, str], ...] = ()
-    argv: tuple[str, ...] = ()
-    variables: tuple[tuple[str, str], ...] = ()
+    packages: tuple[tuple[str, str], ...]
+    argv: tuple[str, ...]
+    variables: tuple[tuple[str, str], ...]
+
+    def __init__(
+        self,
+        os: str,
+        arch: str,
+        python_implementation: str,
+        python_version: str,
+        packages: tuple[tuple[str, str], ...] = (),
+        argv: tuple[str, ...] = (),
+        variables: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        _set(self, "os", os)
+        _set(self, "arch", arch)
+        _set(self, "python_implementation", python_implementation)
+        _set(self, "python_version", python_version)
+        _set(self, "packages", packages)
+        _set(self, "argv", argv)
+        _set(self, "variables", variables)
 
 
-@attrs.frozen
-class Report:
+class Report(Frozen):
     """A crash, as data. ``mechanism`` says which hook caught it; ``truncated``
     says what was cut to keep the report within its size bound."""
 
+    __slots__ = (  # noqa: RUF023 - in constructor order, which is the JSON order too
+        "id",
+        "time",
+        "product",
+        "version",
+        "mechanism",
+        "environment",
+        "exception",
+        "comment",
+        "truncated",
+    )
     id: str
     time: str
     product: str
@@ -120,8 +258,30 @@ class Report:
     mechanism: str
     environment: Environment
     exception: ExceptionInfo
-    comment: str = ""
-    truncated: tuple[str, ...] = ()
+    comment: str
+    truncated: tuple[str, ...]
+
+    def __init__(
+        self,
+        id: str,
+        time: str,
+        product: str,
+        version: str,
+        mechanism: str,
+        environment: Environment,
+        exception: ExceptionInfo,
+        comment: str = "",
+        truncated: tuple[str, ...] = (),
+    ) -> None:
+        _set(self, "id", id)
+        _set(self, "time", time)
+        _set(self, "product", product)
+        _set(self, "version", version)
+        _set(self, "mechanism", mechanism)
+        _set(self, "environment", environment)
+        _set(self, "exception", exception)
+        _set(self, "comment", comment)
+        _set(self, "truncated", truncated)
 
     def to_dict(self) -> dict[str, Any]:
         """The versioned JSON form (the ``schema`` field comes first)."""
@@ -130,6 +290,8 @@ class Report:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Report:
         """Read the JSON form back; raises ``ValueError`` on any other shape."""
+        from collections.abc import Mapping  # reading back is not on the crash path
+
         if not isinstance(data, Mapping) or data.get("schema") != SCHEMA:
             schema = data.get("schema") if isinstance(data, Mapping) else None
             raise ValueError(f"not a {SCHEMA} report: schema={schema!r}")
@@ -179,17 +341,25 @@ _MAPPINGS = frozenset({"locals", "packages", "variables"})
 
 
 def _dump(value: Any) -> Any:
-    if attrs.has(type(value)):
+    if isinstance(value, Frozen):
         out = {}
-        for field in attrs.fields(type(value)):
-            item = getattr(value, field.name)
-            if field.name in _OPTIONAL and item == _OPTIONAL[field.name]:
+        for name in value._fields:
+            item = getattr(value, name)
+            if name in _OPTIONAL and item == _OPTIONAL[name]:
                 continue
-            out[field.name] = dict(item) if field.name in _MAPPINGS else _dump(item)
+            if name in _MAPPINGS:
+                out[name] = dict(item)
+            elif type(item) in _LEAVES:
+                out[name] = item  # most fields: no call for them (bounds measures often)
+            else:
+                out[name] = _dump(item)
         return out
     if isinstance(value, tuple):
-        return [_dump(v) for v in value]
+        return [v if type(v) in _LEAVES else _dump(v) for v in value]
     return value
+
+
+_LEAVES = frozenset({str, int, type(None)})
 
 
 def _pairs(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -257,22 +427,25 @@ def map_strings(value: Any, transform: Callable[[str], str]) -> Any:
     opted-in command line, variables and package versions, comment, product --
     without a list of fields that a later change could forget to extend.
     """
-    if attrs.has(type(value)):
-        changes = {
-            f.name: map_strings(getattr(value, f.name), transform)
-            for f in attrs.fields(type(value))
-            if f.name not in _NOT_TEXT
-        }
-        return attrs.evolve(value, **changes)
     if isinstance(value, str):
         return transform(value)
     if isinstance(value, tuple):
-        return tuple(map_strings(v, transform) for v in value)
+        return tuple([map_strings(v, transform) for v in value])
+    if isinstance(value, Frozen):
+        # through the constructor, positionally: the fields are its parameters
+        return type(value)(
+            *[
+                getattr(value, name)
+                if name in _NOT_TEXT
+                else map_strings(getattr(value, name), transform)
+                for name in value._fields
+            ]
+        )
     return value
 
 
 def strings(value: Any) -> list[str]:
-    """Every free-text string of a model value, in a stable order."""
+    """Every free-text string of a model value, in ``map_strings``' order."""
     found: list[str] = []
 
     def collect(text: str) -> str:

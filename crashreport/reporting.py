@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import _thread
 import sys
-from typing import Any
 
 from crashreport.config import Config
 from crashreport.hooks import _mark_seen, _state, say
-from crashreport.outcome import Outcome
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from typing import Any
+
+    from crashreport.outcome import Outcome
 
 __all__ = ["report"]
 

@@ -441,6 +441,38 @@ def test_the_environment_names_no_machine_and_no_person() -> None:
             assert f'"{os.environ[name]}"' not in text
 
 
+def test_the_platform_facts_are_those_the_platform_module_reads() -> None:
+    """os, arch, implementation and version (read without importing ``platform``)
+    are exactly what ``platform`` says."""
+    env = report_of(ValueError("x")).environment
+    assert env.os == platform.system()
+    assert env.arch == platform.machine()
+    assert env.python_implementation == platform.python_implementation()
+    assert env.python_version == platform.python_version()
+
+
+def test_report_ids_are_random_uuid4s_and_times_rfc3339_utc() -> None:
+    """Each report gets a fresh version-4 UUID (the form ``str(uuid.uuid4())``
+    has) and the time it was made, in RFC 3339, UTC, to the second."""
+    import datetime
+    import uuid
+
+    before = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    reports = [report_of(ValueError("x")) for _ in range(50)]
+    after = datetime.datetime.now(datetime.UTC)
+    ids = [report.id for report in reports]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+    for report in reports:
+        assert report.time.endswith("+00:00")
+        assert len(report.time) == len("2026-01-01T00:00:00+00:00")
+        assert before <= datetime.datetime.fromisoformat(report.time) <= after
+
+
 def test_opted_in_argv_variables_and_packages_are_included(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

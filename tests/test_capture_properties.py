@@ -149,3 +149,47 @@ def test_capture_never_raises_and_stays_bounded(shape: BaseException, capture_lo
     data = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
     assert Report.from_dict(data) == report
     assert render_report(RedactedReport(report, Redactions()))
+
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=2**3990, max_value=2**4100),  # around the "int of N bits" limit
+    st.floats(allow_nan=True),
+    st.text(max_size=40),
+    st.text(max_size=40).map(lambda t: t + "'"),  # quotes change how repr quotes
+    st.sampled_from(["password", "db_host", "retries", "api_token", "user"]),  # dict keys too
+)
+containers = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=35),
+        st.lists(inner, max_size=35).map(tuple),
+        st.frozensets(scalars.filter(lambda v: v == v), max_size=35),  # NaN: equal to nothing
+        st.sets(st.integers(), max_size=35),
+        st.dictionaries(st.one_of(st.text(max_size=20), st.integers()), inner, max_size=35),
+    ),
+    max_leaves=60,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=containers, limit=st.integers(min_value=0, max_value=700))
+def test_the_one_call_repr_of_plain_containers_is_the_element_by_element_one(
+    value: Any, limit: int
+) -> None:
+    """The shortcut that reprs a small container of plain scalars in one call writes
+    exactly what the element-by-element reader writes (sensitive keys hidden,
+    big ints and long texts cut the same way), for every limit."""
+    from crashreport.capture import values
+
+    code = values.UserCode(per_call=1.0, total=10.0)
+    fast = values.safe_repr(value, limit, code)
+    original = values._plain
+    values._plain = lambda *_args: None  # type: ignore[assignment]
+    try:
+        careful = values.safe_repr(value, limit, code)
+    finally:
+        values._plain = original
+    assert fast == careful

@@ -391,6 +391,27 @@ def test_only_the_consent_step_makes_a_consented_report() -> None:
         ConsentedReport(PAYLOAD, _key=object())
 
 
+def test_a_consented_report_cannot_be_forged_by_copying_or_pickling() -> None:
+    """Every copy goes through the constructor's check: a copy in this process is
+    the same agreement, ``replace`` cannot swap the key, a deep copy or a pickle
+    (whose key is not the key) does not load; the repr shows no key."""
+    import copy
+    import pickle
+
+    consented = consent.consented_from_outbox(PAYLOAD)
+    assert copy.copy(consented) == consented
+    assert consented.replace(payload=PAYLOAD) == consented
+    with pytest.raises(TypeError):
+        consented.replace(_key=object())
+    with pytest.raises(TypeError):
+        copy.deepcopy(consented)
+    with pytest.raises(TypeError):
+        pickle.loads(pickle.dumps(consented))
+    assert repr(consented) == f"ConsentedReport(payload={PAYLOAD!r})"
+    with pytest.raises(AttributeError):
+        consented.payload = PAYLOAD  # type: ignore[misc]
+
+
 def test_the_payload_digest_is_the_sha256_of_its_bytes() -> None:
     """``digest`` is SHA-256 of ``body``, and the body is the deterministic JSON form."""
     import hashlib

@@ -7,6 +7,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import site
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,10 +25,12 @@ from crashreport.consent import terminal as terminal_module
 from crashreport.consent.terminal import NotInteractive, Terminal
 from crashreport.handle import (
     commenter,
+    destination_of,
     merge_redactions,
     process,
     redacted_from_data,
     screen,
+    shown_host,
 )
 from crashreport.outcome import Status
 from crashreport.redact import Redactions, redact
@@ -32,7 +38,7 @@ from crashreport.render import payload as make_payload
 from crashreport.report import Report
 from crashreport.transport import outbox
 from fixtures import secrets
-from tests.conftest import ENTER, UP, Receiver, sent_bodies
+from tests.conftest import ENTER, ROOT, UP, Receiver, sent_bodies
 
 
 class DatabaseError(Exception):
@@ -259,3 +265,125 @@ def test_the_screen_is_report_then_summary_then_destination() -> None:
     assert text.index("Traceback") < text.index(summary) < text.index("will be sent to")
     assert text.endswith("will be sent to crash.example.org -- only if you say so\n")
     assert "will be sent" not in screen(redacted, None)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"endpoint": "https://crash.example.org:8443/v1/reports"},
+        {"dsn": "https://public@sentry.example.org/42"},
+        {"endpoint": "https://a.example.org/v1", "dsn": "https://k@b.example.org/7"},
+        {},
+    ],
+    ids=["endpoint", "dsn", "both", "none"],
+)
+def test_the_host_shown_before_the_question_is_the_destinations(options: dict[str, str]) -> None:
+    """``shown_host`` (which spares the prompt the transports' import) names exactly the
+    host ``Destination.host`` says the report goes to."""
+    config = Config(**options)  # type: ignore[arg-type]
+    assert shown_host(config) == destination_of(config).host
+
+
+# What may not load before the prompt is drawn (nor by the end of a dry run):
+# each costs milliseconds in the process that just crashed, and none is
+# needed to capture, redact, render or ask. attrs and httpx belong to
+# delivery, after the answer; questionary and prompt_toolkit load inside the
+# terminal, where the question is asked.
+NOT_BEFORE_THE_PROMPT = frozenset(
+    {
+        "attr",
+        "attrs",
+        "httpx",
+        "questionary",
+        "prompt_toolkit",
+        "subprocess",
+        "shutil",
+        "tempfile",
+        "uuid",
+        "datetime",
+        "typing",
+        "platform",
+        "socket",
+        "asyncio",
+        "inspect",
+        "dataclasses",
+        "pathlib",
+    }
+)
+
+CRASH_CHILD = r"""
+import os, sys  # as every start has them
+root, site_packages, mode = sys.argv[1:4]
+sys.path[:0] = [root, site_packages]
+import crashreport
+options = {"dry_run": True} if mode == "dry-run" else {"endpoint": "https://crash.example.org/v1"}
+crashreport.install(product="path-check", version="1", capture_locals=True, **options)
+before = set(sys.modules)
+seen = {}
+
+
+def watch(frame, event, arg):
+    # the moment the consent step opens the terminal to ask
+    if event == "call" and frame.f_code.co_name == "open_terminal" and "prompt" not in seen:
+        seen["prompt"] = sorted(set(sys.modules) - before)
+
+
+sys.setprofile(watch)
+try:
+    raise ValueError("connect to db.internal.example.com:5432 failed (password=hunter2)")
+except ValueError:
+    sys.excepthook(*sys.exc_info())
+sys.setprofile(None)
+seen["end"] = sorted(set(sys.modules) - before)
+import json  # only now: it imports re, which the crash path must be seen importing
+sys.stdout.write(json.dumps(seen))
+"""
+
+
+def crash_imports(mode: str, home: Path) -> dict[str, list[str]]:
+    """Run a real crash through the installed excepthook in a bare interpreter (nothing
+    preloaded); the modules it loaded by the prompt and by the end."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CRASHREPORT_") and k not in ("CI", "DO_NOT_TRACK", "TERM")
+    }
+    env.update(CHECKPOINT_DISABLE="1", XDG_DATA_HOME=str(home), XDG_STATE_HOME=str(home))
+    child = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", CRASH_CHILD, str(ROOT), site.getsitepackages()[0], mode],
+        stdin=subprocess.DEVNULL,  # nobody to ask: the terminal is opened, then refused
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(home),
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr
+    assert "ValueError" in child.stderr  # Python's own traceback was printed
+    seen: dict[str, list[str]] = json.loads(child.stdout)
+    return seen
+
+
+def test_the_crash_path_imports_nothing_heavy_before_the_prompt(tmp_path: Path) -> None:
+    """From the exception reaching the hook to the terminal being opened for the
+    question, none of attrs, httpx, subprocess, typing, uuid, datetime ... is
+    imported (delivery's modules load after the answer)."""
+    seen = crash_imports("prompt", tmp_path)
+    assert "prompt" in seen, "the consent step never opened the terminal: the check proves nothing"
+    at_prompt = set(seen["prompt"])
+    assert {"crashreport.capture", "crashreport.redact", "crashreport.consent"} <= at_prompt
+    assert "re" in at_prompt  # the bare interpreter really had nothing preloaded
+    assert not NOT_BEFORE_THE_PROMPT & at_prompt, sorted(NOT_BEFORE_THE_PROMPT & at_prompt)
+    assert "crashreport.transport.outbox" in seen["end"]  # kept for review, after the answer
+
+
+def test_a_dry_run_imports_neither_the_prompt_nor_delivery(tmp_path: Path) -> None:
+    """A dry run shows the report and its payload without loading the consent step,
+    the transports, attrs or anything else on the list."""
+    seen = crash_imports("dry-run", tmp_path)
+    end = set(seen["end"])
+    assert "prompt" not in seen  # nobody is asked in a dry run
+    assert "crashreport.render" in end
+    assert not {m for m in end if m.startswith(("crashreport.consent", "crashreport.transport."))}
+    assert not NOT_BEFORE_THE_PROMPT & end, sorted(NOT_BEFORE_THE_PROMPT & end)

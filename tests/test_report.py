@@ -3,12 +3,15 @@ and ``map_strings`` reaches every free-text string of every field."""
 
 from __future__ import annotations
 
+import copy
+import inspect
 import json
+import pickle
 from typing import Any
 
-import attrs
 import pytest
 
+from crashreport._frozen import fields
 from crashreport.report import (
     SCHEMA,
     Environment,
@@ -159,12 +162,21 @@ def test_other_shapes_are_refused_with_value_error(data: dict[str, Any]) -> None
         Report.from_dict(data)
 
 
+MODELS = (Report, Environment, ExceptionInfo, Frame, SyntaxDetails)
+
+
+def parameters(cls: type) -> list[inspect.Parameter]:
+    """The constructor's parameters: the fields, read independently of the model's
+    own machinery (``__slots__``), which map_strings and to_dict walk."""
+    return list(inspect.signature(cls).parameters.values())
+
+
 def instances(value: Any) -> list[Any]:
     """Every model object inside ``value`` (an independent walk, not map_strings)."""
     found = []
-    if attrs.has(type(value)):
+    if type(value) in MODELS:
         found.append(value)
-        for field in attrs.fields(type(value)):
+        for field in parameters(type(value)):
             found += instances(getattr(value, field.name))
     elif isinstance(value, tuple):
         for item in value:
@@ -174,10 +186,10 @@ def instances(value: Any) -> list[Any]:
 
 def text_leaves(value: Any, name: str = "") -> list[str]:
     """Every string inside ``value``, except in fields that hold our identifiers."""
-    if attrs.has(type(value)):
+    if type(value) in MODELS:
         return [
             leaf
-            for field in attrs.fields(type(value))
+            for field in parameters(type(value))
             for leaf in text_leaves(getattr(value, field.name), field.name)
         ]
     if isinstance(value, tuple):
@@ -193,8 +205,8 @@ def test_the_full_report_sets_every_field() -> None:
     classes = {type(obj) for obj in instances(full_report())}
     assert classes == {Report, Environment, ExceptionInfo, Frame, SyntaxDetails}
     for obj in instances(full_report()):
-        for field in attrs.fields(type(obj)):
-            if field.default is not attrs.NOTHING:
+        for field in parameters(type(obj)):
+            if field.default is not inspect.Parameter.empty:
                 assert any(
                     getattr(o, field.name) != field.default
                     for o in instances(full_report())
@@ -222,3 +234,41 @@ def test_map_strings_reaches_every_free_text_string() -> None:
     assert marked.exception.syntax is not None
     assert marked.exception.syntax.text == "<<x = (>>"
     assert marked.truncated == ("<<cut>>",)
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
+def test_every_field_is_a_constructor_parameter_in_order(cls: type) -> None:
+    """map_strings, to_dict and replace rebuild a model from its fields, so the
+    fields must be the constructor's parameters, same names, same order."""
+    assert fields(cls) == tuple(p.name for p in parameters(cls))
+
+
+def test_a_report_is_a_frozen_value() -> None:
+    """A report cannot be changed, equals (and hashes like) a report with the same
+    fields, shows its fields in its repr, and survives copying and pickling."""
+    report = full_report()
+    with pytest.raises(AttributeError, match="immutable"):
+        report.comment = "changed"  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="immutable"):
+        report.exception.frames[0].locals = ()  # type: ignore[misc]
+    twin = Report.from_dict(report.to_dict())
+    assert twin == report
+    assert twin is not report
+    assert hash(twin) == hash(report)
+    assert report != report.replace(comment="other")
+    assert report.exception.frames[0] != report.exception.frames[0].replace(line=4)
+    assert "function='App.run'" in repr(report.exception.frames[0])
+    assert repr(report).startswith("Report(id='0f3c2f0e-")
+    assert copy.deepcopy(report) == report
+    assert pickle.loads(pickle.dumps(report)) == report
+
+
+def test_replace_changes_only_the_named_fields() -> None:
+    """``replace`` (attrs' ``evolve``) keeps every other field, and refuses a
+    field the model does not have."""
+    report = full_report()
+    changed = report.replace(comment="new", truncated=())
+    assert (changed.comment, changed.truncated) == ("new", ())
+    assert changed.replace(comment=report.comment, truncated=report.truncated) == report
+    with pytest.raises(TypeError, match="no field commment"):
+        report.replace(commment="typo")

@@ -15,12 +15,10 @@ second crash or a hang. The parts:
 
 from __future__ import annotations
 
-import datetime
-import json
-import uuid
+import os
+import time
 
-import attrs
-
+from crashreport._frozen import Frozen
 from crashreport.capture.bounds import fit
 from crashreport.capture.environment import environment
 from crashreport.capture.exceptions import Describer
@@ -30,21 +28,59 @@ from crashreport.capture.values import UserCode
 from crashreport.config import DEFAULT_MAX_REPORT_SIZE, Config
 from crashreport.report import ExceptionInfo, Report, map_strings
 
-__all__ = ["Limits", "capture", "encodable", "environment", "exception_info", "text_report"]
+__all__ = [
+    "Limits",
+    "capture",
+    "encodable",
+    "environment",
+    "exception_info",
+    "new_id",
+    "text_report",
+]
 
 
-@attrs.frozen
-class Limits:
+class Limits(Frozen):
     """Bounds that keep any report small and quick, whatever the exception looks like."""
 
-    frames: int = 100  # per stack, after recursion is collapsed; both ends are kept
-    exceptions: int = 50  # per report: chains and group members together
-    text: int = 8_000  # characters per message, note, source line
-    local_value: int = 500  # characters per local variable's repr
-    locals_per_frame: int = 50
-    repr_seconds: float = 0.25  # one call of the host's __str__ / __repr__
-    user_code_seconds: float = 2.0  # all of them, for one report
-    max_report_size: int = DEFAULT_MAX_REPORT_SIZE  # bytes of payload
+    __slots__ = (  # noqa: RUF023 - in constructor order
+        "frames",
+        "exceptions",
+        "text",
+        "local_value",
+        "locals_per_frame",
+        "repr_seconds",
+        "user_code_seconds",
+        "max_report_size",
+    )
+    frames: int
+    exceptions: int
+    text: int
+    local_value: int
+    locals_per_frame: int
+    repr_seconds: float
+    user_code_seconds: float
+    max_report_size: int
+
+    def __init__(
+        self,
+        frames: int = 100,  # per stack, after recursion is collapsed; both ends are kept
+        exceptions: int = 50,  # per report: chains and group members together
+        text: int = 8_000,  # characters per message, note, source line
+        local_value: int = 500,  # characters per local variable's repr
+        locals_per_frame: int = 50,
+        repr_seconds: float = 0.25,  # one call of the host's __str__ / __repr__
+        user_code_seconds: float = 2.0,  # all of them, for one report
+        max_report_size: int = DEFAULT_MAX_REPORT_SIZE,  # bytes of payload
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, "frames", frames)
+        _set(self, "exceptions", exceptions)
+        _set(self, "text", text)
+        _set(self, "local_value", local_value)
+        _set(self, "locals_per_frame", locals_per_frame)
+        _set(self, "repr_seconds", repr_seconds)
+        _set(self, "user_code_seconds", user_code_seconds)
+        _set(self, "max_report_size", max_report_size)
 
 
 def capture(
@@ -68,7 +104,7 @@ def capture(
     limits = limits or Limits(max_report_size=options.max_report_size)
     paths = PathStyle(root=project_root)
     report = Report(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         time=_now(),
         product=product,
         version=version,
@@ -81,7 +117,11 @@ def capture(
         ),
         exception=exception_info(exc, capture_locals=capture_locals, limits=limits, paths=paths),
     )
-    return fit(_encodable_report(report), limits.max_report_size)
+    try:
+        return fit(report, limits.max_report_size)  # measuring it also checks it encodes
+    except UnicodeEncodeError:
+        # lone surrogates (rare): the per-string walk only then
+        return fit(map_strings(report, encodable), limits.max_report_size)
 
 
 def exception_info(
@@ -119,7 +159,7 @@ def text_report(text: str, *, product: str, version: str) -> Report:
     if len(text) > limit:
         text = f"{text[:limit]}... [{len(text) - limit} characters cut]"
     return Report(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         time=_now(),
         product=product,
         version=version,
@@ -127,15 +167,6 @@ def text_report(text: str, *, product: str, version: str) -> Report:
         environment=environment(),
         exception=ExceptionInfo(type="text", message=encodable(text.rstrip("\n"))),
     )
-
-
-def _encodable_report(report: Report) -> Report:
-    # one C-speed check of the whole report; the per-string walk only when needed
-    try:
-        json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return map_strings(report, encodable)  # type: ignore[no-any-return]
-    return report
 
 
 def encodable(text: str) -> str:
@@ -148,5 +179,16 @@ def encodable(text: str) -> str:
     return text
 
 
+def new_id() -> str:
+    """A random UUID (version 4), as text: ``str(uuid.uuid4())``, without importing
+    ``uuid`` (milliseconds, in the process that just crashed)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    # RFC 3339, UTC, to the second, as datetime's isoformat wrote it (no datetime import)
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())

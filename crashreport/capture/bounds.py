@@ -18,22 +18,26 @@ of the bound.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
-
-import attrs
 
 from crashreport.report import ExceptionInfo, Frame, Report
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
+
+    _Cut: TypeAlias = Callable[[ExceptionInfo], ExceptionInfo]
 
 __all__ = ["HEADROOM", "fit", "payload_size"]
 
 HEADROOM = 0.75
 
-_Cut = Callable[[ExceptionInfo], ExceptionInfo]
-
 
 def payload_size(report: Report) -> int:
-    """Bytes of ``report``'s payload (UTF-8 JSON indented by 2, and a newline)."""
+    """Bytes of ``report``'s payload (UTF-8 JSON indented by 2, and a newline).
+
+    Raises ``UnicodeEncodeError`` if a string cannot be sent (a lone surrogate).
+    """
     data = report.to_dict()
     compact = json.dumps(data, ensure_ascii=False, separators=(",", ": "))
     return len(compact.encode("utf-8")) + _layout(data, 0) + 1
@@ -41,20 +45,25 @@ def payload_size(report: Report) -> int:
 
 def _layout(value: Any, depth: int) -> int:
     """The newlines and indentation ``indent=2`` adds around the items of ``value``."""
-    if isinstance(value, dict):
-        items: Any = value.values()
-    elif isinstance(value, list):
-        items = value
-    else:
-        return 0
+    items: Any = value.values() if type(value) is dict else value
     if not items:
         return 0  # {} and [] stay on their line
-    inner = 1 + 2 * (depth + 1)  # a newline and the indentation before each item
-    return len(items) * inner + 1 + 2 * depth + sum(_layout(item, depth + 1) for item in items)
+    # a newline and the indentation before each item, and before the closing bracket
+    total = len(items) * (3 + 2 * depth) + 1 + 2 * depth
+    for item in items:
+        if type(item) in _CONTAINERS:  # leaves add nothing: no call for them
+            total += _layout(item, depth + 1)
+    return total
+
+
+_CONTAINERS = frozenset({dict, list})
 
 
 def fit(report: Report, max_size: int) -> Report:
-    """``report``, cut until its payload is at most ``HEADROOM * max_size`` bytes."""
+    """``report``, cut until its payload is at most ``HEADROOM * max_size`` bytes.
+
+    Raises ``UnicodeEncodeError`` as ``payload_size`` does.
+    """
     target = int(max_size * HEADROOM)
     size = payload_size(report)
     if size <= target:
@@ -62,20 +71,19 @@ def fit(report: Report, max_size: int) -> Report:
     original = size
     done: list[str] = []
     for description, cut in _CUTS:
-        report = attrs.evolve(report, exception=cut(report.exception))
+        report = report.replace(exception=cut(report.exception))
         done.append(description)
         size = payload_size(report)
         if size <= target:
             break
     note = f"the report ({original} bytes) was cut to fit {max_size} bytes: " + "; ".join(done)
-    return attrs.evolve(report, truncated=(*report.truncated, note))
+    return report.replace(truncated=(*report.truncated, note))
 
 
 def _tree(
     info: ExceptionInfo, frames: Callable[[tuple[Frame, ...]], tuple[Frame, ...]]
 ) -> ExceptionInfo:
-    return attrs.evolve(
-        info,
+    return info.replace(
         frames=frames(info.frames),
         cause=_tree(info.cause, frames) if info.cause is not None else None,
         exceptions=tuple(_tree(member, frames) for member in info.exceptions),
@@ -84,15 +92,18 @@ def _tree(
 
 def _innermost_locals(info: ExceptionInfo) -> ExceptionInfo:
     def keep_last(frames: tuple[Frame, ...]) -> tuple[Frame, ...]:
+        last = len(frames) - 1
         return tuple(
-            f if i == len(frames) - 1 else attrs.evolve(f, locals=()) for i, f in enumerate(frames)
+            f if i == last or not f.locals else f.replace(locals=()) for i, f in enumerate(frames)
         )
 
     return _tree(info, keep_last)
 
 
 def _no_locals(info: ExceptionInfo) -> ExceptionInfo:
-    return _tree(info, lambda frames: tuple(attrs.evolve(f, locals=()) for f in frames))
+    return _tree(
+        info, lambda frames: tuple(f.replace(locals=()) if f.locals else f for f in frames)
+    )
 
 
 def _strings(limit: int) -> _Cut:
@@ -106,16 +117,17 @@ def _strings(limit: int) -> _Cut:
     def cut(info: ExceptionInfo) -> ExceptionInfo:
         def frames(fs: tuple[Frame, ...]) -> tuple[Frame, ...]:
             return tuple(
-                attrs.evolve(f, source=clip(f.source), file=clip(f.file), function=clip(f.function))
+                f.replace(source=clip(f.source), file=clip(f.file), function=clip(f.function))
+                if max(len(f.source), len(f.file), len(f.function)) > limit
+                else f  # most frames: nothing to cut, nothing to copy
                 for f in fs
             )
 
         def walk(i: ExceptionInfo) -> ExceptionInfo:
-            return attrs.evolve(
-                i,
+            return i.replace(
                 message=clip(i.message),
                 syntax=(
-                    attrs.evolve(i.syntax, text=clip(i.syntax.text), file=clip(i.syntax.file))
+                    i.syntax.replace(text=clip(i.syntax.text), file=clip(i.syntax.file))
                     if i.syntax is not None
                     else None
                 ),
@@ -139,8 +151,7 @@ def _frames(limit: int) -> _Cut:
                 head = (limit + 1) // 2
                 omitted += len(frames) - limit
                 frames = frames[:head] + frames[len(frames) - (limit - head) :]
-            return attrs.evolve(
-                i,
+            return i.replace(
                 frames=frames,
                 omitted_frames=omitted,
                 cause=walk(i.cause) if i.cause is not None else None,
@@ -161,8 +172,7 @@ def _members(limit: int) -> _Cut:
             cause, omitted = None, omitted + 1
         kept = info.exceptions[:limit]
         omitted += len(info.exceptions) - len(kept)
-        return attrs.evolve(
-            info,
+        return info.replace(
             cause=cut(cause, depth + 1) if cause is not None else None,
             link=info.link if cause is not None else None,
             exceptions=tuple(cut(m, 0) for m in kept),
@@ -174,8 +184,7 @@ def _members(limit: int) -> _Cut:
 
 def _last_only(info: ExceptionInfo) -> ExceptionInfo:
     omitted = info.omitted_exceptions + len(info.exceptions) + (info.cause is not None)
-    return attrs.evolve(
-        info,
+    return info.replace(
         cause=None,
         link=None,
         exceptions=(),

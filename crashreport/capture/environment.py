@@ -9,12 +9,14 @@ is sensitive is replaced without being read.
 from __future__ import annotations
 
 import os
-import platform
 import sys
-from collections.abc import Iterable, Mapping
 
 from crashreport.capture.values import placeholder_for
 from crashreport.report import Environment
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 __all__ = ["environment"]
 
@@ -32,15 +34,36 @@ def environment(
 ) -> Environment:
     """The platform facts a report carries, and the opted-in extras."""
     env = os.environ if environ is None else environ
+    system, arch, implementation, version = _platform()
     return Environment(
-        os=platform.system() or sys.platform,
-        arch=platform.machine() or "unknown",
-        python_implementation=platform.python_implementation(),
-        python_version=platform.python_version(),
+        os=system or sys.platform,
+        arch=arch or "unknown",
+        python_implementation=implementation,
+        python_version=version,
         packages=tuple((name, _version(name)) for name in packages),
         argv=_argv(shown_path) if argv else (),
         variables=tuple(_variable(name, env) for name in variables),
     )
+
+
+def _platform() -> tuple[str, str, str, str]:
+    """``platform``'s system, machine, implementation and version.
+
+    Read directly on CPython with ``os.uname`` (which is what ``platform``
+    reads there), because ``import platform`` costs milliseconds in the
+    process that just crashed; the ``platform`` module everywhere else.
+    """
+    uname = getattr(os, "uname", None)
+    if sys.implementation.name == "cpython" and uname is not None:
+        facts = uname()
+        version = sys.version.partition(" ")[0]  # "3.11.7", "3.13.0rc1", "3.14.0a1+"
+        if version.count(".") == 1:
+            version += ".0"  # platform always shows the patch level
+        return facts.sysname, facts.machine, "CPython", version
+    import platform
+
+    system = platform.system()
+    return system, platform.machine(), platform.python_implementation(), platform.python_version()
 
 
 def _version(name: str) -> str:

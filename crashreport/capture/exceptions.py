@@ -10,13 +10,15 @@ the chain, as in Python.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from types import TracebackType
-from typing import Any
-
 from crashreport.capture.frames import frames_of
 from crashreport.capture.values import UserCode, safe_repr
 from crashreport.report import ExceptionInfo, SyntaxDetails
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+    from typing import Any
 
 __all__ = ["Describer"]
 

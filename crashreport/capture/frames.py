@@ -13,12 +13,15 @@ from __future__ import annotations
 import itertools
 import linecache
 import types
-from collections.abc import Callable
-from types import TracebackType
-from typing import Any
 
 from crashreport.capture.values import UserCode, placeholder_for, safe_repr
 from crashreport.report import Frame
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+    from typing import Any
 
 __all__ = ["Entry", "collapse", "frames_of"]
 

@@ -57,16 +57,13 @@ def _home() -> str | None:
 
 
 def _library_dirs() -> list[str]:
+    # The standard library is where ``os`` came from; packages are in the
+    # site-packages (dist-packages) directories on the path. (``sysconfig``
+    # would say the same, for milliseconds of import in the crashed process.)
     found: list[str] = []
-    try:
-        import sysconfig
-
-        paths = sysconfig.get_paths()
-        found += [
-            paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths
-        ]
-    except Exception:  # noqa: S110 - an odd installation: sys.path below still helps
-        pass
+    stdlib = getattr(os, "__file__", None)
+    if isinstance(stdlib, str):
+        found.append(os.path.dirname(os.path.abspath(stdlib)))
     for entry in sys.path:
         if isinstance(entry, str) and os.path.basename(entry) in ("site-packages", "dist-packages"):
             found.append(entry)

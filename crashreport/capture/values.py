@@ -17,8 +17,11 @@ import gc
 import sys
 import time
 import types
-from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["UserCode", "placeholder_for", "safe_repr"]
 
@@ -85,14 +88,22 @@ def placeholder_for(name: str) -> str | None:
     """The placeholder replacing a value held under ``name``, or ``None`` if the
     name says nothing sensitive. A name we cannot classify is treated as sensitive."""
     try:
-        from crashreport.redact.syntax import classify_key
-
-        kind = classify_key(name)
+        kind = _classify(name)
     except Exception:
         return "<secret>"
     if kind is None:
         return None
     return _PLACEHOLDERS.get(kind, f"<{kind}>")
+
+
+def _classify(name: str) -> str | None:
+    # redaction's own reading of key names; imported on first use (it is the
+    # redaction package), then called directly: this runs for every local
+    global _classify
+    from crashreport.redact.syntax import classify_key
+
+    _classify = classify_key
+    return classify_key(name)
 
 
 _SCALARS = (type(None), bool, float, complex, type(...), range, slice)
@@ -105,6 +116,38 @@ _CONTAINERS: dict[type, tuple[str, str]] = {
 }
 _ITEMS = 30  # elements shown per container
 _DEPTH = 4  # containers inside containers
+# Elements whose repr is the builtin's, read without calling the host's code
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_PLAIN_KINDS = frozenset({list, tuple, set, frozenset, dict})
+
+
+def _plain(value: Any, kind: type, room: int) -> str | None:
+    """``repr(value)``, made in one C call, when it is exactly what ``_Repr`` would
+    write piece by piece -- a small container of plain scalars (no name that
+    is sensitive among a dict's keys) whose repr fits in ``room`` -- else
+    ``None``. Most locals are such containers; element by element they cost
+    tens of calls each."""
+    if kind not in _PLAIN_KINDS or len(value) > _ITEMS:
+        return None
+    size = 0
+    try:
+        items = value.items() if kind is dict else ((None, item) for item in value)
+        for key, item in items:
+            if key is not None:
+                if type(key) not in _PLAIN or (type(key) is str and placeholder_for(key)):
+                    return None
+                size += len(key) if type(key) is str else 0
+            item_kind = type(item)
+            if item_kind not in _PLAIN or (item_kind is int and item.bit_length() > 4000):
+                return None  # the host's code, or an int shown by its size
+            if item_kind is str:
+                size += len(item)
+                if size > room:
+                    return None  # not made whole, to be cut
+    except Exception:  # mutated while we read it (another thread): the careful way
+        return None
+    text = repr(value)
+    return text if len(text) <= room else None
 
 
 def safe_repr(value: Any, limit: int, code: UserCode) -> str:
@@ -146,6 +189,8 @@ class _Repr:
                 self.emit("{...}" if kind is dict else "[...]")
             elif depth >= _DEPTH:
                 self.emit(f"<{kind.__name__} of {len(value)} items>")
+            elif (plain := _plain(value, kind, self.room)) is not None:
+                self.emit(plain)
             else:
                 path.add(id(value))
                 self._container(value, kind, depth, path)

@@ -13,13 +13,10 @@ terminal, and any failure of the prompt itself.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import threading
-from collections.abc import Callable
 
-import attrs
-
+from crashreport._frozen import Frozen
 from crashreport.consent import terminal as _terminal
 from crashreport.consent.questions import Cancelled, Closed, Timeout, select, text
 from crashreport.consent.terminal import NotInteractive, Terminal
@@ -30,7 +27,14 @@ from crashreport.consent.views import (
     page,
     save_payload,
 )
-from crashreport.payload import _CONSENT_KEY, ConsentedReport, Payload
+from crashreport.payload import _CONSENT_KEY, ConsentedReport
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    import contextlib
+    from collections.abc import Callable
+
+    from crashreport.payload import Payload
 
 __all__ = [
     "CANCEL",
@@ -66,8 +70,7 @@ _LOCK = threading.RLock()
 _asking: set[int] = set()  # threads inside a question (a signal handler may re-enter)
 
 
-@attrs.frozen
-class Decision:
+class Decision(Frozen):
     """How one conversation ended.
 
     ``answer`` is one of ``SEND``, ``DECLINE``, ``CANCEL``, ``UNANSWERED``,
@@ -76,16 +79,33 @@ class Decision:
     is set for ``SEND`` only.
     """
 
+    __slots__ = ("answer", "payload", "consented", "reason")  # noqa: RUF023 - constructor order
     answer: str
     payload: Payload
-    consented: ConsentedReport | None = None
-    reason: str = ""
+    consented: ConsentedReport | None
+    reason: str
+
+    def __init__(
+        self,
+        answer: str,
+        payload: Payload,
+        consented: ConsentedReport | None = None,
+        reason: str = "",
+    ) -> None:
+        object.__setattr__(self, "answer", answer)
+        object.__setattr__(self, "payload", payload)
+        object.__setattr__(self, "consented", consented)
+        object.__setattr__(self, "reason", reason)
 
 
-@attrs.define
 class _Conversation:
-    payload: Payload
-    timeout: float
+    """One conversation's state: what is shown now (a comment changes it)."""
+
+    __slots__ = ("payload", "timeout")
+
+    def __init__(self, payload: Payload, timeout: float) -> None:
+        self.payload = payload
+        self.timeout = timeout
 
 
 def one_at_a_time() -> contextlib.AbstractContextManager[bool]:

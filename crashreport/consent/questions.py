@@ -14,11 +14,15 @@ import contextlib
 import os
 import select as _select
 import threading
-from collections.abc import Callable
-from typing import Any
 
-from crashreport.consent.terminal import Terminal
 from crashreport.hooks import INTERNAL
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from crashreport.consent.terminal import Terminal
 
 __all__ = ["Cancelled", "Closed", "Stopped", "Timeout", "select", "text"]
 

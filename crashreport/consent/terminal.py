@@ -23,17 +23,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
-import shutil
 import sys
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 
-import attrs
-
+from crashreport._frozen import Frozen
 from crashreport.consent.policy import why_not_interactive
 
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
 
@@ -44,17 +43,27 @@ class NotInteractive(Exception):
     """Nobody can be asked; the message says why (``"CI is set"``)."""
 
 
-@attrs.frozen
-class Terminal:
+class Terminal(Frozen):
     """A conversation's input and output (prompt_toolkit objects).
 
     ``pager`` is the command that shows a text too long for the screen
     (``None``: write it out whole instead).
     """
 
+    __slots__ = ("input", "output", "pager")
     input: Input
     output: Output
-    pager: tuple[str, ...] | None = None
+    pager: tuple[str, ...] | None
+
+    def __init__(
+        self,
+        input: Input,
+        output: Output,
+        pager: tuple[str, ...] | None = None,
+    ) -> None:
+        object.__setattr__(self, "input", input)
+        object.__setattr__(self, "output", output)
+        object.__setattr__(self, "pager", pager)
 
     def write(self, text: str) -> None:
         """Show ``text`` as is (the caller ends it with a newline)."""
@@ -73,11 +82,15 @@ def pager_command(environ: dict[str, str] | None = None) -> tuple[str, ...] | No
     """``$PAGER`` (empty: no pager), else ``less``, else ``more``, else ``None``."""
     env = os.environ if environ is None else environ
     if "PAGER" in env:
+        import shlex  # imported here: importing consent (every crash path) needs neither
+
         try:
             words = tuple(shlex.split(env["PAGER"]))
         except ValueError:
             return None
         return words or None
+    import shutil
+
     for name in ("less", "more"):
         if shutil.which(name):
             # -X: leave the text on the screen after quitting, so the

@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import subprocess
-from pathlib import Path
 
-from crashreport.consent.terminal import Terminal
-from crashreport.payload import Payload
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from crashreport.consent.terminal import Terminal
+    from crashreport.payload import Payload
 
 __all__ = ["default_save_name", "full_view", "page", "save_payload"]
 
@@ -44,6 +46,8 @@ def page(text: str, terminal: Terminal) -> None:
         terminal.write(text)
         return
     terminal.output.flush()
+    import subprocess  # only when a pager is started
+
     try:
         # The pager reads the text on its stdin and draws on the terminal
         # (our stdout, inherited). KeyboardInterrupt (Ctrl-C) goes on up:
@@ -69,6 +73,8 @@ def save_payload(payload: Payload, where: str, cwd: str | os.PathLike[str] | Non
     file is created 0600 and never replaces an existing file or follows a
     symbolic link (``FileExistsError``, ``OSError`` otherwise).
     """
+    from pathlib import Path  # only when saving
+
     base = Path.cwd() if cwd is None else Path(cwd)
     path = base / Path(os.path.expanduser(where.strip() or default_save_name(payload)))
     if path.is_dir():

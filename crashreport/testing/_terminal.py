@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-import attrs
 from prompt_toolkit.data_structures import Size
 from prompt_toolkit.input import Input, PipeInput, create_pipe_input
+from prompt_toolkit.output import Output
 from prompt_toolkit.output.vt100 import Vt100_Output
 
 from crashreport.consent.terminal import Terminal
@@ -107,11 +107,21 @@ class ScriptedInput(Input):
         self._pipe.close()
 
 
-@attrs.frozen
 class ScriptedTerminal(Terminal):
     """A ``Terminal`` that also keeps each text the consent step writes on it."""
 
-    shown: list[str] = attrs.field(factory=list, repr=False)
+    __slots__ = ("shown",)
+    shown: list[str]
+
+    def __init__(
+        self,
+        input: Input,
+        output: Output,
+        pager: tuple[str, ...] | None = None,
+        shown: list[str] | None = None,
+    ) -> None:
+        super().__init__(input, output, pager)
+        object.__setattr__(self, "shown", [] if shown is None else shown)
 
     def write(self, text: str) -> None:
         """Show ``text`` and keep it."""
