@@ -359,9 +359,28 @@ class guard:
     def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
         import functools
 
+        if _is_coroutine_function(func):
+            # guard what the coroutine does when it runs, not only its creation
+            @functools.wraps(func)
+            async def guarded_coroutine(*args: P.args, **kwargs: P.kwargs) -> Any:
+                with self:
+                    return await func(*args, **kwargs)  # type: ignore[misc]
+
+            return guarded_coroutine  # type: ignore[return-value]
+
         @functools.wraps(func)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
             with self:
                 return func(*args, **kwargs)
 
         return guarded
+
+
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at decoration time
+
+
+def _is_coroutine_function(func: object) -> bool:
+    """``async def`` functions (and methods), as ``inspect.iscoroutinefunction`` sees them."""
+    func = getattr(func, "__func__", func)
+    code = getattr(func, "__code__", None)
+    return bool(getattr(code, "co_flags", 0) & _CO_COROUTINE)

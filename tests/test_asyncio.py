@@ -91,6 +91,17 @@ def test_guard_inside_a_coroutine_reports_once(dry_env: dict[str, str]) -> None:
     assert [r["mechanism"] for r in reports_in(done.stderr)] == ["guard"]
 
 
+def test_guard_decorating_an_async_def_reports_what_the_coroutine_raises(
+    dry_env: dict[str, str],
+) -> None:
+    """@guard() on an ``async def`` guards the coroutine while it runs (not only its
+    creation): the failure inside it is reported once, as a guard report."""
+    done = async_app("guard_as_async_decorator", dry_env)
+    assert done.returncode == 1
+    assert "PermissionError: main coroutine failed" in done.stderr
+    assert [r["mechanism"] for r in reports_in(done.stderr)] == ["guard"]
+
+
 def test_crashreport_run_reports_tasks_of_asyncio_run(dry_env: dict[str, str]) -> None:
     """Under ``crashreport run`` a program that never heard of crashreport gets its
     unawaited task reported: every loop asyncio.run creates has the handler."""
