@@ -136,7 +136,13 @@ def main() -> int:
 
     listener = Listener()
     dsn = f"http://public@127.0.0.1:{listener.port}/1"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CRASHREPORT_", "SENTRY_"))}
+    # Bytecode caches are written and used, as after any install: with
+    # PYTHONDONTWRITEBYTECODE an edited module would be compiled in every run.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CRASHREPORT_", "SENTRY_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env["CHECKPOINT_DISABLE"] = "1"  # nothing of ours may reach for the network either
     sentry = SENTRY.format(dsn=dsn, extra="")
     sentry_minimal = SENTRY.format(dsn=dsn, extra=SENTRY_MINIMAL)

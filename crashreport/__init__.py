@@ -12,7 +12,8 @@ actually made.
 
 from __future__ import annotations
 
-from crashreport._version import __version__
+__version__ = "0.1.0.dev0"  # the one place it is written (pyproject.toml reads it)
+
 from crashreport.config import Config, ConfigError
 from crashreport.hooks import guard, install, register_secret, report_exception, uninstall
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from crashreport._version import __version__
+from crashreport import __version__
 from crashreport.config import Config, ConfigError
 
 __all__ = ["main", "project_options", "read_input"]

@@ -12,6 +12,7 @@ here; nothing in this module may import ``re``, ``urllib`` or third-party code.
 from __future__ import annotations
 
 import os
+import sys
 
 TYPE_CHECKING = False  # typing itself costs ~10 ms to import; mypy reads this name
 if TYPE_CHECKING:
@@ -197,6 +198,46 @@ def _optional_path(name: str, value: object) -> str | None:
     if not isinstance(value, str | os.PathLike):
         raise ConfigError(f"{name} must be a path")
     return os.fspath(value)
+
+
+QUEUED_SUFFIX = ".queued.json"  # outbox.filename(id, QUEUED): a report agreed, not delivered
+
+
+def outbox_hint() -> str | None:
+    """The default outbox directory as ``transport.outbox.default_directory()``
+    finds it, computed without importing platformdirs (~15 ms) because
+    ``install()`` looks there on every start; ``None`` where only platformdirs
+    knows (a test holds the two to the same answer)."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA", "")
+        return os.path.join(base, "crashreport", "outbox") if base else None
+    if os.environ.get("ANDROID_DATA") == "/data" and os.environ.get("ANDROID_ROOT") == "/system":
+        return None  # platformdirs' Android rules
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    if xdg.startswith("/"):  # platformdirs ignores a relative XDG variable
+        base = xdg
+    else:
+        home = os.environ.get("HOME", "")
+        if not home.startswith("/"):
+            return None  # platformdirs then asks the password database
+        if sys.platform == "darwin":
+            base = os.path.join(home, "Library", "Application Support")
+        else:
+            base = os.path.join(home, ".local", "share")
+    return os.path.join(base, "crashreport", "outbox")
+
+
+def has_queued_reports(outbox_dir: str | None) -> bool:
+    """Whether the outbox holds a report the user agreed to send that is not
+    delivered yet: one ``scandir``; never raises."""
+    try:
+        folder = outbox_dir or outbox_hint()
+        if folder is None:
+            return False
+        with os.scandir(folder) as listing:
+            return any(item.name.endswith(QUEUED_SUFFIX) for item in listing)
+    except OSError:
+        return False
 
 
 # name -> (default, validator, environment variable or None)

@@ -34,7 +34,7 @@ import atexit
 import os
 import sys
 
-from crashreport.config import Config
+from crashreport.config import Config, has_queued_reports
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -116,9 +116,11 @@ def install(config: Config | None = None, **options: Any) -> None:
         from crashreport.checkpoint import start
 
         start(config)
-    from crashreport.transport import redeliver  # one scandir; never raises (see redeliver)
+    if not config.dry_run and has_queued_reports(config.outbox_dir):  # one scandir
+        # reports agreed to earlier wait: deliver them in the background
+        from crashreport.transport import redeliver
 
-    redeliver.schedule(config)
+        redeliver.schedule(config)
 
 
 def uninstall() -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crashreport._version import __version__
+from crashreport import __version__
 from fixtures import secrets
 from tests.conftest import ROOT
 

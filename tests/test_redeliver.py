@@ -215,15 +215,13 @@ HEAVY = {
 def test_nothing_queued_means_one_scandir_and_nothing_else(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """With no outbox at all, or only a report awaiting review, install() loads only the
-    tiny redeliver module for delivery (nothing heavy) and starts no thread."""
+    """With no outbox at all, or only a report awaiting review, install() loads none of
+    delivery's modules (nothing heavy) and starts no thread."""
     folder = tmp_path / "outbox"
     for _ in range(2):
         started = _startup(clean_env, folder)
         modules = set(started["modules"])  # type: ignore[call-overload]
-        assert {m for m in modules if m.startswith("crashreport.transport")} == {
-            "crashreport.transport", "crashreport.transport.redeliver",
-        }  # fmt: skip
+        assert {m for m in modules if m.startswith("crashreport.transport")} == set()
         assert not modules & HEAVY
         assert started["threads"] == 0
         keep(

@@ -5,14 +5,14 @@ host application, and most starts never crash, so until a report is made it
 may import only:
 
 - crashreport's own light modules, each importing only ``os`` and ``sys``:
-  the package, ``_version``, ``config`` (validating the options is the one
-  job install has), ``hooks`` (the hooks themselves),
-  ``transport`` and ``transport.redeliver`` (reports kept by an earlier run
-  are sent on the next one: install looks for them with one ``scandir``),
-  and ``checkpoint`` when a checkpoint URL is configured (the usage ping's
-  common path: opted out, or not due). Every stage module (capture, report,
-  redact, render, consent, the transports, handle) imports attrs, re, httpx
-  or questionary and loads inside the hook, when an exception arrives;
+  the package, ``config`` (validating the options is the one job install
+  has; it also looks for reports an earlier run could not deliver, with one
+  ``scandir`` -- delivery's modules load only when one is waiting),
+  ``hooks`` (the hooks themselves), and ``checkpoint`` when a checkpoint
+  URL is configured (the usage ping's common path: opted out, or not due).
+  Every stage module (capture, report, redact, render, consent, the
+  transports, handle) imports re, json, attrs, httpx or questionary and loads
+  inside the hook, when an exception arrives;
 - ``__future__``: ``from __future__ import annotations`` (required by the
   style) really imports that module; it is tiny and imports nothing itself;
 - ``atexit``: built into the interpreter (no file to find or load); the
@@ -48,11 +48,8 @@ from tests.conftest import ROOT
 ALLOWED_OWN = frozenset(
     {
         "crashreport",
-        "crashreport._version",
         "crashreport.config",
         "crashreport.hooks",
-        "crashreport.transport",
-        "crashreport.transport.redeliver",
         "crashreport.checkpoint",
     }
 )

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from crashreport._version import __version__
+from crashreport import __version__
 from crashreport.consent import consented_from_outbox
 from crashreport.payload import Payload
 from crashreport.transport import Destination

@@ -12,8 +12,8 @@ import os
 import sys
 import time
 
+from crashreport import __version__
 from crashreport._checkpoint import files
-from crashreport._version import __version__
 from crashreport.checkpoint import CLOCK_SLACK, FIELDS, Paths
 
 TYPE_CHECKING = False

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from crashreport._version import __version__
+from crashreport import __version__
 
 __all__ = ["ENVIRONMENT", "SDK", "event", "event_id"]
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
-from crashreport._version import __version__
+from crashreport import __version__
 from crashreport.config import ConfigError, is_loopback_host, split_url
 from crashreport.hooks import INTERNAL
 from crashreport.payload import ConsentedReport

@@ -20,7 +20,9 @@ to send it -- and removed, or its failure written down.
 from __future__ import annotations
 
 import os
-import sys
+
+from crashreport.config import QUEUED_SUFFIX
+from crashreport.config import outbox_hint as hint_directory
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,34 +33,11 @@ if TYPE_CHECKING:
 
 __all__ = ["BUSY", "Attempt", "hint_directory", "schedule", "send_waiting"]
 
-_QUEUED_SUFFIX = ".queued.json"  # outbox.filename(id, QUEUED); kept here to import nothing
 BUSY = "not tried: another process is sending it, or has just sent it"
 
 
 class _State:
     started = False
-
-
-def hint_directory() -> str | None:
-    """The outbox directory as ``outbox.default_directory()`` finds it, computed
-    without importing platformdirs; ``None`` where only platformdirs knows."""
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA", "")
-        return os.path.join(base, "crashreport", "outbox") if base else None
-    if os.environ.get("ANDROID_DATA") == "/data" and os.environ.get("ANDROID_ROOT") == "/system":
-        return None  # platformdirs' Android rules
-    xdg = os.environ.get("XDG_DATA_HOME", "")
-    if xdg.startswith("/"):  # platformdirs ignores a relative XDG variable
-        base = xdg
-    else:
-        home = os.environ.get("HOME", "")
-        if not home.startswith("/"):
-            return None  # platformdirs then asks the password database
-        if sys.platform == "darwin":
-            base = os.path.join(home, "Library", "Application Support")
-        else:
-            base = os.path.join(home, ".local", "share")
-    return os.path.join(base, "crashreport", "outbox")
 
 
 def schedule(config: Config) -> bool:
@@ -73,7 +52,7 @@ def schedule(config: Config) -> bool:
         if folder is None:
             return False
         with os.scandir(folder) as listing:
-            if not any(item.name.endswith(_QUEUED_SUFFIX) for item in listing):
+            if not any(item.name.endswith(QUEUED_SUFFIX) for item in listing):
                 return False
         # threading, not _thread: a thread that imports threading first becomes its
         # "main thread", which the interpreter then waits for at exit

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 import httpx
 
-from crashreport._version import __version__
+from crashreport import __version__
 from crashreport.payload import ConsentedReport, Payload
 from crashreport.transport import retry
 from crashreport.transport.base import Delivery, Destination, refuse_unconsented
