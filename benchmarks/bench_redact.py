@@ -23,7 +23,10 @@ the machine's variables. Each pass is timed twice: wall clock, and this
 process's CPU time. On a shared machine the wall clock also counts the time
 spent waiting for a core; the CPU time is what the work costs, and the
 verdict uses it (both are printed). Targets: >= 20 MB/s, and >= 50x
-detect-secrets. ``--check`` exits with status 1 if one is missed.
+detect-secrets. The issue's figures come from a machine where detect-secrets
+ran at 0.25 MB/s; our figure scaled by detect-secrets' speed there and here is
+printed as an estimate of the 20 MB/s target (the ratio is the
+machine-independent figure). ``--check`` exits with status 1 if one is missed.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from benchmarks._common import ROOT, Summary, interleave, machine, verdict
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "dev.jsonl"
 TARGET_MBPS = 20.0
 TARGET_RATIO = 50.0
+REFERENCE_DS_MBPS = 0.25  # detect-secrets on the machine of the issue's reference figures
 
 
 def load(path: Path) -> list[str]:
@@ -138,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:20s} cpu {cpu[name]:8.2f} MB/s ({c.ms()})")
         print(f"  {'':20s} wall {wall[name]:7.2f} MB/s ({w.ms()})")
     ok = True
+    # detect-secrets' speed on the issue's reference machine says how much faster
+    # that machine is than this one: our figure scaled by it is an estimate only
+    scale = REFERENCE_DS_MBPS / cpu["detect-secrets"]
     for name in ("crashreport text", "crashreport report"):
         ratio, wall_ratio = cpu[name] / cpu["detect-secrets"], wall[name] / wall["detect-secrets"]
         fast = cpu[name] >= TARGET_MBPS and ratio >= TARGET_RATIO
@@ -146,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{name}: {cpu[name]:.1f} MB/s cpu ({wall[name]:.1f} wall) = {ratio:.0f}x "
             f"detect-secrets ({wall_ratio:.0f}x wall); targets >= {TARGET_MBPS:.0f} MB/s, "
             f">= {TARGET_RATIO:.0f}x: {verdict(fast)}"
+        )
+        print(
+            f"  estimate on the issue's reference machine (detect-secrets {REFERENCE_DS_MBPS} "
+            f"MB/s there, {cpu['detect-secrets']:.2f} here: x{scale:.1f}): "
+            f"~{cpu[name] * scale:.1f} MB/s (target {TARGET_MBPS:.0f}): an estimate, not a measure"
         )
     return 0 if ok or not args.check else 1
 

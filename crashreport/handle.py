@@ -99,7 +99,8 @@ def process(
     stream = out or sys.stderr
     secrets = (*config.secrets, *secrets)
     try:
-        redacted = redact(report, rules=config.rules, secrets=secrets)
+        # a report read back (``prior``) counted capture's placeholders already
+        redacted = redact(report, rules=config.rules, secrets=secrets, count_hidden=prior is None)
     except RedactionFailed as exc:
         _say(stream, f"{exc}; the report is not offered for sending (nothing was sent)")
         return Outcome(Status.REDACTION_FAILED, report.id, str(exc))
@@ -179,7 +180,12 @@ def commenter(
 
     def add_comment(text: str) -> tuple[Payload, str]:
         joined = "\n".join([*comments, text.strip()])
-        redacted = redact(report.replace(comment=joined), rules=config.rules, secrets=secrets)
+        redacted = redact(
+            report.replace(comment=joined),
+            rules=config.rules,
+            secrets=secrets,
+            count_hidden=prior is None,
+        )
         if prior is not None:
             redacted = RedactedReport(redacted.report, merge_redactions(prior, redacted.redactions))
         comments.append(text.strip())

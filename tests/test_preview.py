@@ -103,6 +103,37 @@ def test_preview_of_a_saved_report_shows_the_same_payload(
     assert not log.exists()
 
 
+def test_a_saved_report_counts_a_hidden_local_once(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A local capture hid by its name (``password`` shown as ``<password>``) is counted
+    once when the saved report is previewed, not once more for the placeholder."""
+    from crashreport.capture import capture
+    from crashreport.consent import save_payload
+    from crashreport.redact import redact
+    from crashreport.render import payload as make_payload
+
+    def connect() -> None:
+        password = secrets.DB_PASSWORD  # noqa: F841 -- the local capture must hide
+        raise RuntimeError("login refused")
+
+    try:
+        connect()
+    except RuntimeError as exc:
+        report = capture(
+            exc, product="saved-app", version="1", mechanism="test", capture_locals=True
+        )
+    redacted = redact(report)
+    assert dict(redacted.redactions.counts).get("password") == 1, redacted.redactions.summary()
+    path = save_payload(make_payload(redacted), "", cwd=tmp_path)
+    done, log = preview({**clean_env, "CRASHREPORT_ENDPOINT": ENDPOINT}, tmp_path, str(path))
+    assert done.returncode == 0, done.stderr
+    assert redacted.redactions.summary() in done.stdout
+    assert "2 passwords" not in done.stdout
+    assert secrets.DB_PASSWORD not in done.stdout
+    assert not log.exists()
+
+
 def test_preview_with_nowhere_to_send(clean_env: dict[str, str], tmp_path: Path) -> None:
     """With no endpoint configured, the preview says there is nowhere it would go."""
     done, _ = preview(clean_env, tmp_path, "-", stdin=TRACEBACK)

@@ -72,6 +72,8 @@ def test_a_name_under_a_database_section_is_a_database() -> None:
         "DB::Exception: Code: 516",
         "bad auth : authentication failed",
         "token_type='bearer'",
+        "nothing secret: ValueError in models.py",
+        "failed with token: psycopg.OperationalError",
     ],
 )
 def test_code_and_descriptions_are_not_values(text: str) -> None:
@@ -110,3 +112,17 @@ def test_values_inside_a_consumed_value_are_not_read_twice() -> None:
     """A sensitive key inside a value already removed does not split that value."""
     text = "token='abc password=xyz def' ok"
     assert found(text) == [("token", "abc password=xyz def")]
+
+
+def test_a_pair_printed_again_has_the_same_result_whatever_stands_further_away() -> None:
+    """A pair met again (a dict in every frame) is found each time, with its own
+    offsets; one whose context differs further back (a section above) is read anew."""
+    pair = "{'host': 'pg-9.corp.internal', 'password': 'Zq9-aa-77!'}"
+    text = f"a = {pair}\nb = {pair}\n  c = {pair}"
+    spans = [(kind, a, b) for kind, a, b in assignments(Scan(text))]
+    assert [text[a:b] for _kind, a, b in spans] == ["pg-9.corp.internal", "Zq9-aa-77!"] * 3
+    assert len({a for _kind, a, _b in spans}) == 6
+    named = "  name: orders_eu\n"
+    far = "app:\n" + "  # -\n" * 80  # more than a section's reach (300 characters)
+    assert found(f"database:\n{named}{far}{named}") == [("database", "orders_eu")]
+    assert found(f"{far}{named}database:\n{named}") == [("database", "orders_eu")]

@@ -323,3 +323,63 @@ def test_crafted_dense_input_is_removed_whole_and_quickly() -> None:
     assert time.process_time() - start < 5  # generous: the benchmark holds the real figure
     assert result.text == "<secret>"
     assert result.redactions.counts == (("secret", 1),)
+
+
+# ---------------------------------------------------------------- values capture hid
+
+
+def test_values_capture_hid_by_name_are_counted_once_each() -> None:
+    """A local whose whole value is a placeholder capture wrote counts as one value
+    removed (in every frame, cause and group member, and in opted-in variables);
+    a text that merely holds a placeholder, or a quoted one, does not."""
+    inner = ExceptionInfo(
+        type="KeyError",
+        message="x",
+        frames=(Frame("db.py", 3, "open", locals=(("db_host", "<host>"),)),),
+    )
+    member = ExceptionInfo(
+        type="OSError",
+        message="y",
+        frames=(Frame("net.py", 9, "dial", locals=(("api_token", "<token>"),)),),
+    )
+    frame = Frame(
+        "app.py",
+        12,
+        "main",
+        locals=(
+            ("db_password", "<password>"),
+            ("private_key", "<private-key>"),
+            ("config", "{'password': <password>, 'user': <user>}"),  # holds, is not
+            ("shown", "'<password>'"),  # a string's repr: the text "<password>"
+            ("count", "3"),
+        ),
+    )
+    base = _report("boom", frame)
+    report = base.replace(
+        exception=base.exception.replace(cause=inner, link="cause", exceptions=(member,)),
+        environment=base.environment.replace(variables=(("DB_USER", "<user>"),)),
+    )
+    result = redact(report, environ={}, local=False)
+    assert result.redactions.summary() == (
+        "removed: 1 private key, 1 password, 1 token, 1 user name, 1 host"
+    )
+    assert redact(report, environ={}, local=False, count_hidden=False).redactions.total == 0
+
+
+def test_a_crash_with_a_sensitive_local_says_it_was_removed() -> None:
+    """Through real capture: ``password = ...`` in a crashing frame is hidden by
+    capture, and the summary shown to the user counts it."""
+    from crashreport.capture import capture
+
+    def connect() -> None:
+        password = DB_PASSWORD  # noqa: F841 - a local the crash report must not carry
+        raise ConnectionError("refused")
+
+    try:
+        connect()
+    except ConnectionError as exc:
+        report = capture(exc, product="app", version="1", mechanism="test", capture_locals=True)
+    result = redact(report, environ={}, local=False)
+    everything = "\n".join(strings(result.report))
+    assert DB_PASSWORD not in everything
+    assert "1 password" in result.redactions.summary()

@@ -152,14 +152,20 @@ def test_read_value_finds_no_value(text: str) -> None:
         "[REDACTED]",
         "settings.DB_PASSWORD",
         "os.environ",
+        "ValueError",
+        "psycopg.OperationalError",
+        "DeprecationWarning",
     ],
 )
 def test_values_that_are_not_secrets_are_skipped(value: str) -> None:
-    """Empty, masked, templated, placeholder and code-reference values are left alone."""
+    """Empty, masked, templated, placeholder, code-reference and exception-name values
+    are left alone."""
     assert skip_value(value)
 
 
-@pytest.mark.parametrize("value", ["hunter2", "Onyx-birch-5319~", "p@ss:w/rd", "a.b.c.example"])
+@pytest.mark.parametrize(
+    "value", ["hunter2", "Onyx-birch-5319~", "p@ss:w/rd", "a.b.c.example", "Error-7f3kQ", "myError"]
+)
 def test_real_values_are_not_skipped(value: str) -> None:
     """Real secrets, weak or strong, are never skipped."""
     assert not skip_value(value)

@@ -15,8 +15,7 @@ number of times.
 
 from __future__ import annotations
 
-import re
-
+from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Scan, trie
 from crashreport.redact.syntax import (
     MAX_VALUE,
@@ -29,13 +28,19 @@ from crashreport.redact.syntax import (
 
 __all__ = ["assignments"]
 
-_REVERSED_KEY = re.compile(
-    r"=(?P<pre>[ \t]{0,4}+)(?P<q>\"\\{0,2}+)?(?P<key>"
-    + trie(word[::-1] for word in key_endings())
-    + r"[\w.-]{0,64}+)"
+# The key's last five letters are enough for the filter (``classify_key``
+# judges the key): a shorter pattern compiles faster, in the process that
+# just crashed, and lets through only a few more candidates. Endings of two
+# words ("user id") stay whole: the pattern must read across their space.
+_REVERSED_KEY = lazy(
+    lambda: (
+        r"=(?P<pre>[ \t]{0,4}+)(?P<q>\"\\{0,2}+)?(?P<key>"
+        + trie(word[::-1] if " " in word else word[::-1][:5] for word in key_endings())
+        + r"[\w.-]{0,64}+)"
+    )
 )
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,64}")
-_AUTH_SCHEME = re.compile(
+_IDENTIFIER = lazy(r"[A-Za-z_][A-Za-z0-9_]{0,64}")
+_AUTH_SCHEME = lazy(
     r"(?i)(?:bearer|basic|token|digest|negotiate|ntlm|apikey|api-key|jwt|hmac|sso-key)[ \t]+"
 )
 _QUOTES = "'\"`"
@@ -59,21 +64,50 @@ def _find(scan: Scan) -> list[Assignment]:
     cls = scan.cls
     found: list[Assignment] = []
     aliases: dict[str, str] = {}
+    # A traceback prints the same pairs again and again in different lines
+    # (``'host': 'h'`` in a dict, in kwargs, in a repr): a candidate whose
+    # surroundings are the same as an earlier one's has the same result.
+    seen: dict[tuple[str, int, int, int, str | None], _Result] = {}
     consumed = 0
     for m in reversed(scan.matches(_REVERSED_KEY, scan.rcls)):
-        sep = n - 1 - m.start()
+        at = m.start()
+        sep = n - 1 - at
         if sep < consumed:
             continue  # inside the previous value
-        key_r_start, key_r_end = m.span("key")
-        quote_r = m.start("q")
-        pre = (quote_r if quote_r >= 0 else key_r_start) - m.start() - 1
-        result = _one(text, cls, sep, n - key_r_end, n - key_r_start, pre, m["q"], aliases)
+        key_r_start, key_r_end = m.span(3)  # groups by number: 1 pre, 2 q, 3 key
+        quote_r = m.start(2)
+        pre = (quote_r if quote_r >= 0 else key_r_start) - at - 1
+        quote = m.group(2)
+        key_start, key_end = n - key_r_end, n - key_r_start
+        base = key_start - _BEFORE
+        window = text[base : sep + _AFTER] if base >= 0 else ""
+        memo_key = (window, key_end - key_start, sep - key_start, pre, quote)
+        known = seen.get(memo_key) if window else None
+        if known is None:
+            result, reach, alias = _one(text, cls, sep, key_start, key_end, pre, quote)
+            if window and 0 <= reach < sep + _AFTER:  # it read nothing outside the window
+                relative = tuple([(k, a - base, b - base) for k, a, b in result]) if result else ()
+                seen[memo_key] = (relative, alias)
+        else:
+            relative, alias = known
+            result = [(k, base + a, base + b) for k, a, b in relative] if relative else []
+        if alias is not None:
+            aliases.setdefault(*alias)
         if result:
             found += result
             consumed = result[-1][2]
     if aliases:
         found += _alias_values(text, aliases)
     return found
+
+
+# What ``_one`` may read around a candidate for its result to be reused: from
+# 3 characters before the key to this many after the separator.
+_BEFORE = 3
+_AFTER = 96
+_NOWHERE = -1  # "it read beyond any window": the result is never reused
+# (relative spans, (alias name, kind) or None)
+_Result = tuple[tuple[tuple[str, int, int], ...], tuple[str, str] | None]
 
 
 def _one(
@@ -84,44 +118,49 @@ def _one(
     key_end: int,
     pre: int,
     quote: str | None,
-    aliases: dict[str, str],
-) -> list[Assignment]:
+) -> tuple[list[Assignment], int, tuple[str, str] | None]:
+    """The value assigned at ``sep``, if its key is sensitive; how far it read
+    (``_NOWHERE`` if it looked beyond the pair: a section above, a list); and
+    the keyword argument it names, if any (``connect(password=pw)``)."""
+    near = sep + 10  # what the checks before the value read at most
     separator = text[sep]
     following = text[sep + 1 : sep + 2]
     if separator == ":":
         if following == ":" or text[sep - 1 : sep] == ":":
-            return []  # a C++/ClickHouse scope (DB::Exception), an IPv6 address
+            return [], near, None  # a C++/ClickHouse scope (DB::Exception), an IPv6 address
         if pre and not quote:
-            return []  # prose: "bad auth : authentication failed"
+            return [], near, None  # prose: "bad auth : authentication failed"
     elif following == "=":
-        return []  # a comparison
+        return [], near, None  # a comparison
     if key_start:
         before = text[key_start - 1]
         if before == "\\":
             if text[key_start] not in "nrt":
-                return []  # glued to an escape that is not a line break
+                return [], near, None  # glued to an escape that is not a line break
             key_start += 1  # "a\npassword=x" in a repr: the key starts after the escape
         elif before.isalnum() or before in "_.-":
-            return []  # a key longer than any real one
+            return [], near, None  # a key longer than any real one
     match_start = key_start
     while key_start < key_end and key_start - match_start < 2 and text[key_start] == "-":
         key_start += 1  # --password=x
     first = text[key_start : key_start + 1]
     if not (first.isalpha() or first == "_"):
-        return []
+        return [], near, None
     if quote:
         # the quote that closes the key must also open it
         if text[key_start - 1 : key_start] != text[key_end + len(quote) - 1]:
-            return []
+            return [], near, None
         match_start = key_start - 1
     key = text[key_start:key_end]
     kind = classify_key(key)
+    reach = near
     if kind is None:
         if key != "name" and key != "NAME" and key != "Name":
-            return []
+            return [], near, None
         if not _database_section(cls, match_start):
-            return []
+            return [], _NOWHERE, None
         kind = "database"
+        reach = _NOWHERE  # it depended on the lines above
     pos = sep + 1
     if following == ">" and separator == "=":
         pos += 1  # =>
@@ -131,11 +170,12 @@ def _one(
     opening = text[pos : pos + 1]
     if opening == "[" or opening == "(":  # {'password': ['x']} from parse_qs, ('u', 'pw')
         items = _list_items(text, pos + 1)
-        return [(kind, a, b) for a, b in items if not skip_value(text[a:b])]
+        return [(kind, a, b) for a, b in items if not skip_value(text[a:b])], _NOWHERE, None
     if opening == "\\" and text[pos + 1 : pos + 2] in ('"', "'"):
         # JSON inside a repr: {\"password\": \"x\"} -- the value ends at the escaped quote
         close = text.find("\\" + text[pos + 1], pos + 2, pos + 2 + MAX_VALUE)
         span = (pos + 2, close) if close > pos + 2 else None
+        reach = _NOWHERE
     else:
         to_line_end = (
             separator == ":"
@@ -144,10 +184,16 @@ def _one(
             and _at_line_start(text, match_start)
         )
         span = read_value(text, pos, to_line_end=to_line_end)
+        if to_line_end or opening == "{":
+            reach = _NOWHERE  # it depended on the line's start, or read up to 256 ahead
     if span is None:
-        return []
+        return [], _NOWHERE, None  # (an unquoted value may have been read, then dropped)
     quoted = span[0] > pos
     value = text[span[0] : span[1]]
+    if reach != _NOWHERE:
+        # the value's end and what stopped it -- unless sentence punctuation was
+        # cut from an unquoted value: then the value was read further
+        reach = _NOWHERE if text[span[1] : span[1] + 1] in (".", ":") else span[1] + _LOOK
     # ``name = value`` is code, unless it is a line of an INI file (unindented,
     # or after a ``\n`` escape in the repr of one), or no code at all
     if (
@@ -158,7 +204,7 @@ def _one(
         and text[match_start - 2 : match_start] != "\\n"
         and not (match_start and text[match_start - 1] == "\n")
     ):
-        return []  # source code: ``password = get_password()``
+        return [], reach, None  # source code: ``password = get_password()``
     if kind in SECRET_KINDS and value[:1] in _SCHEME_INITIALS:
         scheme = _AUTH_SCHEME.match(value)
         if scheme:  # keep "Bearer", remove what follows
@@ -168,18 +214,23 @@ def _one(
             # Authorization: Bearer x (unquoted): the scheme stays, the credential goes
             after_scheme = read_value(text, span[1] + 1)
             if after_scheme is None:
-                return []
+                return [], _NOWHERE, None
             span = after_scheme
             value = text[span[0] : span[1]]
+            reach = _NOWHERE
     after = text[span[1] : span[1] + 1]
     if skip_value(value, after):
-        return []
+        return [], reach, None
     if not quoted and (after == "," or after == ")") and _IDENTIFIER.fullmatch(value):
         # a keyword argument in code: connect(password=pw) -- pw holds a password
-        aliases.setdefault(value, kind)
         if classify_key(value) == kind:
-            return []  # connect(password=db_password): the name of a variable
-    return [(kind, span[0], span[1])]
+            return [], reach, (value, kind)  # connect(password=db_password): a variable's name
+        return [(kind, span[0], span[1])], reach, (value, kind)
+    return [(kind, span[0], span[1])], reach, None
+
+
+# how far past a value's end ``read_value`` and the checks after it look
+_LOOK = 2
 
 
 _SCHEME_INITIALS = frozenset("bBtTdDnNaAjJhHsS")
@@ -187,7 +238,7 @@ _SCHEME_WORDS = frozenset("bearer basic token digest negotiate ntlm apikey jwt h
 # what ``name = value`` in source code has on the right when it is no literal:
 # a name or a dotted name (``password = get_password()`` is caught by the call;
 # ``port = 5432`` is a literal, so it is a value)
-_CODE_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,128}")
+_CODE_LIKE = lazy(r"[A-Za-z_][A-Za-z0-9_.]{0,128}")
 
 
 def _alias_values(text: str, aliases: dict[str, str]) -> list[Assignment]:

@@ -9,11 +9,10 @@ database -- so the report keeps its shape (``postgresql://<user>:<password>@
 
 from __future__ import annotations
 
-import re
-import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from crashreport.redact.hosts import host_kind
+from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Hit, Scan, ScanRule
 from crashreport.redact.syntax import skip_value
 
@@ -30,10 +29,10 @@ _DATABASE_SCHEMES = frozenset(
     amqp amqps kafka clickhouse snowflake cockroachdb cassandra couchbase neo4j memcached
     elasticsearch opensearch db2 trino presto vertica teradata firebird sybase timescale""".split()
 )
-_PORT = re.compile(r"\d{1,5}")
+_PORT = lazy(r"\d{1,5}")
 _TRAILING = frozenset(").,;:!?]}")
 # Linear: one bounded possessive run from the ``//`` on.
-_REST = re.compile(r"[^\s'\"<>`\\]{1,4096}+")
+_REST = lazy(r"[^\s'\"<>`\\]{1,4096}+")
 
 
 def host_parts(
@@ -138,7 +137,7 @@ class ConnectionUrls(ScanRule):
 
 
 # reversed: "//", an optional ":" (``=`` in ``rcls``), the scheme
-_REV_URL_START = re.compile(r"//(?P<colon>=)?[a-z0-9+.-]{1,31}+")
+_REV_URL_START = lazy(r"//(?P<colon>=)?[a-z0-9+.-]{1,31}+")
 
 
 def _url_at(
@@ -164,8 +163,8 @@ def _url_at(
     return scheme, start, end
 
 
-_HOST_END = re.compile(r"[^/?#;]*+")
-_NAME_END = re.compile(r"[^/?#;,]*+")
+_HOST_END = lazy(r"[^/?#;]*+")
+_NAME_END = lazy(r"[^/?#;,]*+")
 
 
 def _url_parts(
@@ -220,17 +219,32 @@ def _userinfo_end(rest: str) -> int:
 def _userinfo(userinfo: str, base: int) -> Iterator[Hit]:
     user, colon, password = userinfo.partition(":")
     if user and not skip_value(user):
-        yield base, base + len(user), "user", urllib.parse.unquote(user), "", None
+        yield base, base + len(user), "user", _unquote(user), "", None
     if colon and password and not skip_value(password):
         start = base + len(user) + 1
         yield start, start + len(password), "password", None, "", None
-        decoded = urllib.parse.unquote(password)
+        decoded = _unquote(password)
         if decoded != password:  # remember the decoded form too, for the sweep
             yield start, start + len(password), "password", decoded, "", None
+
+
+def _unquote(text: str) -> str:
+    """``urllib.parse.unquote``, imported only for text that holds an escape."""
+    if "%" not in text:
+        return text
+    decode = _UNQUOTE.get("unquote")
+    if decode is None:
+        from urllib.parse import unquote
+
+        decode = _UNQUOTE["unquote"] = unquote
+    return decode(text)
+
+
+_UNQUOTE: dict[str, Callable[[str], str]] = {}
 
 
 def _database(rest: str, start: int, base: int) -> Iterator[Hit]:
     end = _NAME_END.match(rest, start).end()  # type: ignore[union-attr]
     name = rest[start:end]
     if name and not name.isdigit() and not skip_value(name):
-        yield base + start, base + end, "database", urllib.parse.unquote(name), "", None
+        yield base + start, base + end, "database", _unquote(name), "", None

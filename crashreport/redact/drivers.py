@@ -10,11 +10,11 @@ ClickHouse, Elasticsearch or an HTTP client.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from crashreport.redact.connections import host_parts
 from crashreport.redact.hosts import host_kind, ip_kind
+from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Hit, Scan, ScanRule, trie, word_start
 from crashreport.redact.syntax import skip_value
 
@@ -45,22 +45,24 @@ _WORD_KINDS = {
     "account": "user",
     "name not found=": "user",
 }
-_REV_QUOTED_AFTER_WORD = re.compile(
-    r"\"\\{0,2}+[ \t]{1,3}+(?:(?:ta|no|deman|rof)[ \t]{1,3}+)?(?P<word>"
-    + trie(word[::-1] for word in _WORD_KINDS)
-    + r")(?![\w-])"
+_REV_QUOTED_AFTER_WORD = lazy(
+    lambda: (
+        r"\"\\{0,2}+[ \t]{1,3}+(?:(?:ta|no|deman|rof)[ \t]{1,3}+)?(?P<word>"
+        + trie(word[::-1] for word in _WORD_KINDS)
+        + r")(?![\w-])"
+    )
 )
-_NAME = re.compile(r"[\w.@+$\\-]{1,128}")
+_NAME = lazy(r"[\w.@+$\\-]{1,128}")
 # ``primary database orders_uat at h:5432``: an unquoted name after "database"
 # counts only when it is shaped like an identifier (has ``_`` or a digit),
 # never a prose word ("database is locked"). Linear: literal word, bounded name.
 _UNQUOTED_DATABASE = tuple(
-    (word, re.compile(word + r"[ \t]{1,3}+(?P<value>[a-z_][\w$-]{2,63}+)"))
+    (word + " ", lazy(word + r"[ \t]{1,3}+(?P<value>[a-z_][\w$-]{2,63}+)"))
     for word in ("database", "db", "keyspace")
 )
 # Redis, aiohttp, generic clients: ``connecting to h:6379``, ``connect to host h:443``.
 # Linear: the literal " to " starts every match, then fixed-width look-behinds.
-_CONNECTING_TO = re.compile(
+_CONNECTING_TO = lazy(
     r" to (?:(?<=connecting to )|(?<=connect to )|(?<=connection to )|(?<=connected to )"
     r"|(?<=reach to )|(?<=resolve to ))(?:(?:host|server) )?"
     r"(?P<value>\[?[a-z0-9][\w.:%\]-]{0,260}+)"
@@ -68,8 +70,8 @@ _CONNECTING_TO = re.compile(
 # ClickHouse: ``DB::Exception: analytics_rw: Authentication failed``;
 # Elasticsearch: ``unable to authenticate user [elastic_ingest]``.
 # Linear: each starts with a literal and reads one bounded run.
-_CLICKHOUSE_USER = re.compile(r"Exception: (?P<value>[\w.@-]{1,64}+): Authentication failed")
-_BRACKETED_USER = re.compile(r"user \[(?P<value>[^\]\s]{1,64}+)\]")
+_CLICKHOUSE_USER = lazy(r"Exception: (?P<value>[\w.@-]{1,64}+): Authentication failed")
+_BRACKETED_USER = lazy(r"user \[(?P<value>[^\]\s]{1,64}+)\]")
 
 
 class DriverMessages(ScanRule):
@@ -84,7 +86,7 @@ class DriverMessages(ScanRule):
                 yield from self._quoted(scan, n - 1 - match.start(), match["word"][::-1])
         low = scan.low
         for word, pattern in _UNQUOTED_DATABASE:
-            if word + " " not in low:
+            if word not in low:  # the word and a space
                 continue
             for match in scan.matches(pattern, low):
                 value = text[match.start("value") : match.end("value")]
@@ -100,7 +102,7 @@ class DriverMessages(ScanRule):
         if "Authentication failed" in text:
             for match in scan.matches(_CLICKHOUSE_USER, text):
                 yield match.start("value"), match.end("value"), "user", None, "", None
-        if "user [" in low:
+        if "[" in text and "user [" in low:  # one character first: memchr speed
             for match in scan.matches(_BRACKETED_USER, low):
                 yield match.start("value"), match.end("value"), "user", None, "", None
 
@@ -137,11 +139,11 @@ class DriverMessages(ScanRule):
 # Linear: found in the reversed text from each literal ``@``; the user is a
 # bounded run that must be quoted or start a word, so only real candidates
 # reach Python; the host after it is one bounded run.
-_REV_USER_AT = re.compile(
+_REV_USER_AT = lazy(
     r"@(?:\"(?P<quoted>[^\"@\s]{1,64}+)\"|(?P<login>[a-z0-9_.-]{1,32}+)(?=[\s\"(=,\[]|\Z))"
 )
-_QUOTED_HOST = re.compile(r"['\"`](?P<host>[^'\"`\s]{1,255}+)['\"`]")
-_LOGIN_HOST = re.compile(r"(?P<host>\[?[A-Za-z0-9][\w.:%-]{0,252}+)")
+_QUOTED_HOST = lazy(r"['\"`](?P<host>[^'\"`\s]{1,255}+)['\"`]")
+_LOGIN_HOST = lazy(r"(?P<host>\[?[A-Za-z0-9][\w.:%-]{0,252}+)")
 
 
 class UserAtHost(ScanRule):

@@ -5,12 +5,12 @@ and LDAP names -- redacted by their parts, like URLs.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from crashreport.redact.assignments import assignments
 from crashreport.redact.connections import host_parts
 from crashreport.redact.hosts import host_kind
+from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Hit, Scan, ScanRule
 
 __all__ = ["AssignedConnectionParts", "EzConnect", "LdapNames", "LibpqWithoutEquals"]
@@ -39,14 +39,14 @@ class AssignedConnectionParts(ScanRule):
                 yield start, end, kind, None, "", None
 
 
-_NAME = re.compile(r"[\w.@+$#\\ -]{1,128}")
-_COMMA_PORT = re.compile(r",[ \t]?\d{1,5}(?![\d.])")
+_NAME = lazy(r"[\w.@+$#\\ -]{1,128}")
+_COMMA_PORT = lazy(r",[ \t]?\d{1,5}(?![\d.])")
 # libpq reports a keyword without "=" as an error, and prints the whole
 # string: ``host=h port=5432 ... password secret sslmode=require``.
 # Linear: the pairs are found from a literal ``=`` in the reversed text; the
 # bare keywords are then searched only inside lines that hold two pairs.
-_REV_LIBPQ_PAIR = re.compile(r"=(?:tsoh|rddatsoh|trop|emanbd|resu|edomlss)(?![\w-])")
-_LIBPQ_BARE = re.compile(
+_REV_LIBPQ_PAIR = lazy(r"=(?:tsoh|rddatsoh|trop|emanbd|resu|edomlss)(?![\w-])")
+_LIBPQ_BARE = lazy(
     r"(?P<key>password|user|dbname|host|hostaddr|port|passfile)[ \t]{1,4}+(?=[^\s=])"
 )
 _LIBPQ_KINDS = {
@@ -99,10 +99,8 @@ class LibpqWithoutEquals(ScanRule):
 # Linear: found in the reversed text from each literal ``@``; password and
 # user are bounded possessive runs, and the user must start a word -- so only
 # real candidates reach Python, however many ``@`` the input holds.
-_REV_CREDENTIALS = re.compile(
-    r"@(?P<pw>[^\s/@\"=]{1,128}+)/(?P<user>[\w.$#-]{1,64}+)(?=[\s\"(=,\[]|\Z)"
-)
-_EZ_HOST = re.compile(
+_REV_CREDENTIALS = lazy(r"@(?P<pw>[^\s/@\"=]{1,128}+)/(?P<user>[\w.$#-]{1,64}+)(?=[\s\"(=,\[]|\Z)")
+_EZ_HOST = lazy(
     r"(?P<host>[A-Za-z0-9][\w.-]{0,252}+)(?::(?P<port>\d{1,5}))?"
     r"(?:/(?P<service>[A-Za-z][\w.$#-]{0,127}+))?"
 )
@@ -131,7 +129,7 @@ class EzConnect(ScanRule):
 # LDAP distinguished names: ``cn=svc-app,ou=services,dc=corp,dc=example,dc=com``.
 # Linear: the literal ``dc=`` starts every match; each component is bounded,
 # and the chain is read once, possessively, however long it is.
-_DOMAIN_COMPONENTS = re.compile(r"dc=[\w-]{1,63}+(?:,[ ]?dc=[\w-]{1,63}+)*+")
+_DOMAIN_COMPONENTS = lazy(r"dc=[\w-]{1,63}+(?:,[ ]?dc=[\w-]{1,63}+)*+")
 
 
 class LdapNames(ScanRule):

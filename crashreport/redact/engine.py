@@ -25,18 +25,26 @@ characters they start from, or with more candidates than any real report
 
 from __future__ import annotations
 
-import bisect
 import operator
-import re
-from collections.abc import Iterable, Sequence
-from typing import Protocol
 
-import attrs
-
+from crashreport._frozen import Frozen
 from crashreport.redact.kinds import KINDS, PLACEHOLDER, Redactions
-from crashreport.redact.repeats import blank_repeats, by_start, copies, crafted
-from crashreport.redact.scan import Hit, Scan, ScanRule, TooDense
+from crashreport.redact.patterns import lazy
+from crashreport.redact.repeats import (
+    blank_repeats,
+    by_start,
+    copies,
+    crafted,
+    restore_repeats,
+    spaced_repeats,
+)
+from crashreport.redact.scan import Hit, Scan, ScanRule, TooDense, budget_for
 from crashreport.redact.vault import Vault
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Protocol
 
 __all__ = [
     "KINDS",
@@ -51,40 +59,69 @@ __all__ = [
 # Joins a report's strings for one pass; every rule treats a line break as
 # the end of a value, and spans are cut at the joins anyway.
 _JOIN = "\n"
-_WORDISH = re.compile(r"\w")
+_WORDISH = lazy(r"\w")
 
 
 class RedactionFailed(Exception):
     """A rule failed; the report must not be offered for sending."""
 
 
-@attrs.frozen
-class Finding:
+class Finding(Frozen):
     """A span ``text[start:end]`` that must go, and what it is.
 
     ``label`` refines tokens (``github`` -> ``<token:github>``). ``value`` is
     what to remember for the sweep when it differs from the span (a user
     name inside a home path); ``replacement`` overrides the placeholder
-    (``~`` for a home directory).
+    (``~`` for a home directory). An unknown ``kind`` is refused here, when
+    the rule makes the finding. The built-in rules make plain tuples
+    instead (``scan.Hit``): a finding is the public form, for rules a host
+    app writes.
     """
 
+    # in constructor order, as crashreport._frozen requires
+    __slots__ = ("start", "end", "kind", "label", "value", "replacement")  # noqa: RUF023
     start: int
     end: int
-    kind: str = attrs.field()
-    label: str = ""
-    value: str | None = None
-    replacement: str | None = None
+    kind: str
+    label: str
+    value: str | None
+    replacement: str | None
 
-    @kind.validator
-    def _known_kind(self, _attribute: object, kind: str) -> None:
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        kind: str,
+        label: str = "",
+        value: str | None = None,
+        replacement: str | None = None,
+    ) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown finding kind {kind!r}; known: {', '.join(KINDS)}")
+        _set = object.__setattr__
+        _set(self, "start", start)
+        _set(self, "end", end)
+        _set(self, "kind", kind)
+        _set(self, "label", label)
+        _set(self, "value", value)
+        _set(self, "replacement", replacement)
 
 
-class Rule(Protocol):
-    """A redaction rule: a callable from a text to the spans that must go."""
+if TYPE_CHECKING:
 
-    def __call__(self, text: str) -> Iterable[Finding]: ...
+    class Rule(Protocol):
+        """A redaction rule: a callable from a text to the spans that must go."""
+
+        def __call__(self, text: str) -> Iterable[Finding]: ...
+
+else:
+
+    class Rule:
+        """A redaction rule: a callable from a text to the spans that must go.
+
+        (A ``typing.Protocol`` for type checkers; at run time a plain class,
+        since importing ``typing`` costs milliseconds.)
+        """
 
 
 def redact_strings(
@@ -98,6 +135,10 @@ def redact_strings(
     ``learn_from``: texts that are not part of the report but whose secrets
     must be removed from it (connection strings in the environment).
     Raises ``RedactionFailed`` if a rule raises or misbehaves.
+
+    A traceback with locals prints the same lines again and again (a
+    settings dict in every frame): each distinct long line is read once --
+    its repeats are blanked for the rules, and get its redacted form.
     """
     vault = vault if vault is not None else Vault()
     for text in learn_from:
@@ -108,9 +149,42 @@ def redact_strings(
     if not texts:
         return []
     whole = texts[0] if len(texts) == 1 else _JOIN.join(texts)
-    hits = _all_hits(whole, rules, vault)
-    if len(texts) == 1:
+    if crafted(whole):
+        return _by_string(texts, [(0, len(whole), "secret", None, "", None)], vault)
+    compact, repeats = blank_repeats(whole)
+    hits = _all_hits(compact, rules, vault)
+    if len(texts) == 1 and not repeats:
         return [_replace(whole, hits, vault)]
+    # The common case: one replacement over the joined text, then its lines
+    # are the strings' lines (and give the repeats theirs). Not if a span ran
+    # across a line break (a PEM block, a whole crafted text): then the
+    # placeholders handed out so far are taken back, and each string is
+    # redacted on its own, from the spans of the text with its repeats
+    # blanked offset for offset.
+    used = vault.checkpoint()
+    lines = _replace(compact, list(hits), vault).split(_JOIN)
+    breaks = [text.count(_JOIN) for text in texts]  # line breaks in each string
+    if len(lines) == sum(breaks) + len(texts):
+        restore_repeats(lines, repeats)
+        return _regroup(lines, breaks)
+    vault.rollback(used)
+    if repeats:
+        blanked = spaced_repeats(whole, repeats)
+        hits = _all_hits(blanked, rules, vault)
+        # the copies cost like the spans they copy: past the text's budget, it is crafted
+        more = copies(blanked, hits, repeats, budget_for(blanked) - len(hits))
+        if more is None:
+            return _by_string(texts, [(0, len(whole), "secret", None, "", None)], vault)
+        hits += more
+    return _by_string(texts, hits, vault, whole)
+
+
+def _by_string(
+    texts: Sequence[str], hits: list[Hit], vault: Vault, whole: str | None = None
+) -> list[str]:
+    """Each string redacted by the hits of the joined text that fall into it."""
+    if len(texts) == 1:
+        return [_replace(whole if whole is not None else texts[0], hits, vault)]
     starts: list[int] = []
     position = 0
     for text in texts:
@@ -122,32 +196,37 @@ def redact_strings(
     ]
 
 
+def _regroup(lines: list[str], breaks: list[int]) -> list[str]:
+    """The redacted joined text's ``lines``, given back to the strings they came
+    from (``breaks``: how many line breaks each string holds)."""
+    if len(breaks) == 1:
+        return [_JOIN.join(lines)]
+    out: list[str] = []
+    index = 0
+    for count in breaks:
+        if count:
+            out.append(_JOIN.join(lines[index : index + count + 1]))
+        else:
+            out.append(lines[index])
+        index += count + 1
+    return out
+
+
 def _all_hits(text: str, rules: Sequence[Rule | ScanRule], vault: Vault) -> list[Hit]:
     """Every span of ``text`` to replace: the rules', the sweep's, the cut secrets'.
 
-    A traceback with locals prints the same lines again and again (a
-    settings dict in every frame); each distinct long line is read once --
-    the repeats are blanked for the rules and get the first one's spans.
-
-    A text made mostly of the characters rules start from, or with more
-    candidates and spans than any real report (its ``Scan.budget``), is
-    crafted input: it is removed whole, as one secret, so the time spent on
-    it stays bounded and nothing in it can leak.
+    A text with more candidates and spans than any real report (its
+    ``Scan.budget``) is crafted input: it is removed whole, as one secret,
+    so the time spent on it stays bounded and nothing in it can leak.
     """
-    if crafted(text):
-        return [(0, len(text), "secret", None, "", None)]
-    blanked, repeats = blank_repeats(text)
-    scan = Scan(blanked)
+    scan = Scan(text)
     try:
-        hits = _find(scan, rules, vault)
-        for hit in vault.sweep(scan):
-            hits.append(hit)
-            scan.spend()
+        ends: dict[int, int] = {}
+        hits = _find(scan, rules, vault, ends)
+        hits += vault.sweep(scan, ends)
     except TooDense:
         return [(0, len(text), "secret", None, "", None)] if text else []
-    hits += vault.truncated(blanked)
-    if repeats:
-        hits += copies(blanked, hits, repeats)
+    hits += vault.truncated(text)
     return hits
 
 
@@ -175,12 +254,28 @@ def _split(hits: list[Hit], starts: list[int], texts: Sequence[str]) -> list[lis
     return parts
 
 
-def _find(scan: Scan, rules: Sequence[Rule | ScanRule], vault: Vault) -> list[Hit]:
+def _find(
+    scan: Scan,
+    rules: Sequence[Rule | ScanRule],
+    vault: Vault,
+    ends: dict[int, int] | None = None,
+) -> list[Hit]:
+    """The rules' spans of ``scan.text``, each value learned by ``vault``.
+
+    ``ends`` receives, for each start of a span, its furthest end: the sweep
+    skips an occurrence already covered by a span starting there (it could
+    not change the result, and this pass runs for every span).
+    """
     text = scan.text
     n = len(text)
     protected = [m.span() for m in PLACEHOLDER.finditer(text)] if "<" in text else []
     found: list[Hit] = []
+    append = found.append
     learned = vault._learned
+    learn = vault.learn
+    if ends is None:
+        ends = {}
+    furthest = ends.get
     for rule in rules:
         try:
             if isinstance(rule, ScanRule):
@@ -188,7 +283,7 @@ def _find(scan: Scan, rules: Sequence[Rule | ScanRule], vault: Vault) -> list[Hi
             else:
                 produced = (_as_hit(rule, finding) for finding in rule(text))
             for hit in produced:
-                start, end, kind, value = hit[0], hit[1], hit[2], hit[3]
+                start, end, kind, value, _label, _replacement = hit
                 if not 0 <= start < end <= n or kind not in KINDS:
                     raise RedactionFailed(f"rule {rule!r} returned a bad span: {hit!r}")
                 scan.budget -= 1  # Scan.spend, inlined: this loop runs for every span
@@ -196,14 +291,16 @@ def _find(scan: Scan, rules: Sequence[Rule | ScanRule], vault: Vault) -> list[Hi
                     raise TooDense
                 if protected and _overlaps(protected, start, end):
                     for piece in _outside(hit, protected, text):
-                        vault.learn(piece[2], text[piece[0] : piece[1]])
-                        found.append(piece)
+                        learn(piece[2], text[piece[0] : piece[1]])
+                        append(piece)
                     continue
                 if value is None:
                     value = text[start:end]
                 if (kind, value) not in learned:
-                    vault.learn(kind, value)
-                found.append(hit)
+                    learn(kind, value)
+                append(hit)
+                if furthest(start, -1) < end:
+                    ends[start] = end
         except (RedactionFailed, TooDense):
             raise
         except Exception as exc:
@@ -225,7 +322,9 @@ def _as_hit(rule: object, finding: object) -> Hit:
 
 
 def _overlaps(protected: list[tuple[int, int]], start: int, end: int) -> bool:
-    index = bisect.bisect_left(protected, (end,))
+    from bisect import bisect_left  # only a text holding placeholders gets here
+
+    index = bisect_left(protected, (end,))
     return index > 0 and protected[index - 1][1] > start
 
 
@@ -233,7 +332,9 @@ def _outside(hit: Hit, protected: list[tuple[int, int]], text: str) -> list[Hit]
     """The parts of a hit that are not already placeholders (idempotence)."""
     start, end = hit[0], hit[1]
     pieces: list[Hit] = []
-    first = max(0, bisect.bisect_left(protected, (start,)) - 1)
+    from bisect import bisect_left
+
+    first = max(0, bisect_left(protected, (start,)) - 1)
     cursor = start
     for p_start, p_end in protected[first:]:
         if p_start >= end:
@@ -248,11 +349,14 @@ def _outside(hit: Hit, protected: list[tuple[int, int]], text: str) -> list[Hit]
     return pieces
 
 
-_BY_SPAN = operator.itemgetter(0, 1)
+# Sorting by start alone (a stable sort: rule order within a start) merges
+# exactly as sorting by (start, end) would -- the longest span at a start,
+# the earliest of equal ones, names the merged span -- without a key tuple.
+_BY_START = operator.itemgetter(0)
 
 
 def _replace(text: str, hits: list[Hit], vault: Vault) -> str:
-    """``text`` with every hit replaced by its placeholder.
+    """``text`` with every hit replaced by its placeholder (``hits`` is sorted).
 
     Overlapping hits merge into one placeholder: the one of the hit that
     starts first (of the longest, where several start at the same place; of
@@ -260,35 +364,37 @@ def _replace(text: str, hits: list[Hit], vault: Vault) -> str:
     """
     if not hits:
         return text
-    hits.sort(key=_BY_SPAN)
+    hits.sort(key=_BY_START)
+    end_of_text = len(text) + 1
+    hits.append((end_of_text, end_of_text, "", None, "", None))  # flushes the last span
     out: list[str] = []
-    placeholders: dict[tuple[str, str, str], str] = {}
+    append = out.append
+    placeholders: dict[tuple[str, str | None, str], str] = {}
+    use = vault.use
     position = 0
     current = hits[0]
-    current_end = current[1]
+    current_start, current_end = current[0], current[1]
     for hit in hits:
-        if hit[0] < current_end:
-            if hit[0] == current[0] and hit[1] > current[1]:
+        start = hit[0]
+        if start < current_end:
+            end = hit[1]
+            if start == current_start and end > current[1]:
                 current = hit  # the same start and longer: it names the span
-            if hit[1] > current_end:
-                current_end = hit[1]  # overlapping spans merge
+            if end > current_end:
+                current_end = end  # overlapping spans merge
             continue
-        out.append(text[position : current[0]])
-        out.append(_placeholder_of(current, text, vault, placeholders))
+        # the merged span is complete: its placeholder, looked up once per value
+        kind, value, label, replacement = current[2], current[3], current[4], current[5]
+        if value is None:
+            value = text[current_start : current[1]]
+        key = (kind, value, label)
+        placeholder = placeholders.get(key)
+        if placeholder is None:
+            placeholder = placeholders[key] = use(kind, value, label)  # counted even for "~"
+        append(text[position:current_start])
+        append(placeholder if replacement is None else replacement)
         position = current_end
-        current, current_end = hit, hit[1]
-    out.append(text[position : current[0]])
-    out.append(_placeholder_of(current, text, vault, placeholders))
-    out.append(text[current_end:])
+        current, current_start, current_end = hit, start, hit[1]
+    hits.pop()
+    append(text[position:])
     return "".join(out)
-
-
-def _placeholder_of(
-    hit: Hit, text: str, vault: Vault, cache: dict[tuple[str, str, str], str]
-) -> str:
-    value = hit[3] if hit[3] is not None else text[hit[0] : hit[1]]
-    key = (hit[2], value, hit[4])
-    placeholder = cache.get(key)
-    if placeholder is None:
-        placeholder = cache[key] = vault.use(hit[2], value, hit[4])  # counted even for "~"
-    return hit[5] if hit[5] is not None else placeholder

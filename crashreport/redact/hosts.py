@@ -12,8 +12,7 @@ the values come from reports, and a report's data must not outlive it.
 
 from __future__ import annotations
 
-import ipaddress
-import re
+from crashreport.redact.patterns import lazy
 
 __all__ = [
     "INTERNAL_TLDS",
@@ -27,7 +26,6 @@ __all__ = [
 
 _LOOPBACK = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 _NOT_SECRET_IPS = frozenset({"127.0.0.1", "0.0.0.0", "::1", "::", "255.255.255.255"})  # noqa: S104
-_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
 # Public services whose names identify no customer: keep them, they help debugging.
 _PUBLIC_DOMAINS = frozenset(
     """python.org sqlalche.me pypi.org pythonhosted.org github.com githubusercontent.com
@@ -55,7 +53,7 @@ _PROVIDER_DOMAINS = {
     "azurewebsites.net": 0,
     "ingest.sentry.io": 0,
 }
-_REGION = re.compile(r"[a-z]{2}(?:-gov)?-[a-z]+-\d")
+_REGION = lazy(r"[a-z]{2}(?:-gov)?-[a-z]+-\d")
 # Suffixes used only inside organisations (and RFC 6762/8375 names). In free
 # text ``.local`` and friends also end Python names (``threading.local``,
 # ``settings.prod``), so there they need a third label, a hyphen or a digit.
@@ -76,20 +74,39 @@ TLDS = INTERNAL_TLDS | _WEAK_INTERNAL_TLDS | _STRONG_TLDS | PUBLIC_TLDS
 def ip_kind(value: str) -> str | None:
     """``"ip"`` for a non-loopback IP address, ``""`` for loopback, ``None`` otherwise."""
     candidate = value.strip("[]").split("%", 1)[0]
-    if not candidate or not (candidate[0].isdigit() or ":" in candidate):
-        return None  # the common case, without ipaddress's exception
-    try:
-        address = ipaddress.ip_address(candidate)
-    except ValueError:
+    if not candidate:
         return None
-    if address.is_unspecified or candidate in _NOT_SECRET_IPS:
-        return ""
-    return "ip"
+    if ":" not in candidate:
+        if not _is_ipv4(candidate):
+            return None  # the common case, without ipaddress's exception
+    else:
+        import ipaddress  # only for what may be an IPv6 address (milliseconds to import)
+
+        try:
+            if ipaddress.IPv6Address(candidate).is_unspecified:
+                return ""
+        except ValueError:
+            return None
+    return "" if candidate in _NOT_SECRET_IPS else "ip"
+
+
+def _is_ipv4(text: str) -> bool:
+    """``ipaddress.IPv4Address(text)`` would accept it: four decimal numbers up
+    to 255, without leading zeros (the common case, without an exception)."""
+    return text[:1].isdigit() and _IPV4.fullmatch(text) is not None
+
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"  # 0-255, no leading zero
+_IPV4 = lazy(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 
 
 def is_public_host(host: str) -> bool:
     """A well-known public service (docs, package index, vendor API endpoint)."""
-    labels = host.lower().rstrip(".").split(".")
+    host = host.lower().rstrip(".")
+    dot = host.rfind(".")
+    if host[host.rfind(".", 0, dot) + 1 :] not in _KNOWN_ENDINGS:
+        return False  # the common case: its last two labels end no domain known here
+    labels = host.split(".")
     for cut in range(len(labels) - 1):
         suffix = ".".join(labels[cut:])
         if suffix in _PUBLIC_DOMAINS:
@@ -104,21 +121,33 @@ def is_public_host(host: str) -> bool:
     return False
 
 
+# the last two labels of every domain above (``sentry.io`` for ``ingest.sentry.io``)
+_KNOWN_ENDINGS = frozenset(
+    ".".join(domain.split(".")[-2:]) for domain in (*_PUBLIC_DOMAINS, *_PROVIDER_DOMAINS)
+)
+# labels of 1-63 characters (one C-level match; "-" at their ends is tested apart)
+_HOST_NAME = lazy(r"[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63})*")
+_DIGIT = lazy(r"[0-9]")
+
+
 def host_kind(value: str) -> str | None:
     """Classify a value found in a host slot: ``"ip"``, ``"host"``, or ``None`` (keep)."""
     value = value.strip().rstrip(".")
     if not value or len(value) > 253:
         return None
-    kind = ip_kind(value)
-    if kind is not None:
-        return kind or None
+    first = value[0]
+    if first.isdigit() or first in "[]" or ":" in value:  # what ``ip_kind`` can accept
+        kind = ip_kind(value)
+        if kind is not None:
+            return kind or None
+    if not _HOST_NAME.fullmatch(value):
+        return None
+    if first == "-" or value[-1] == "-" or "-." in value or ".-" in value:
+        return None  # a label starts or ends with "-"
     lowered = value.lower()
+    if not lowered.strip("0123456789._-"):
+        return None  # no letter at all (only letters, digits and "_.-" are left here)
     if lowered in _LOOPBACK or lowered.endswith(".localhost") or is_public_host(lowered):
-        return None
-    labels = value.split(".")
-    if not all(_LABEL.fullmatch(label) for label in labels):
-        return None
-    if not any(c.isalpha() for c in value):
         return None
     return "host"
 
@@ -130,12 +159,15 @@ def looks_like_fqdn(value: str) -> bool:
     ``models.py``, ``self.app.run`` and ``logging.info`` are not.
     """
     labels = value.lower().rstrip(".").split(".")
-    if len(labels) < 2 or host_kind(value) != "host":
+    if len(labels) < 2:
         return False
     tld = labels[-1]
-    if tld in INTERNAL_TLDS or tld in _STRONG_TLDS:
-        return True
-    if tld not in PUBLIC_TLDS and tld not in _WEAK_INTERNAL_TLDS:
+    strong = tld in INTERNAL_TLDS or tld in _STRONG_TLDS
+    if not strong and tld not in PUBLIC_TLDS and tld not in _WEAK_INTERNAL_TLDS:
+        return False  # before host_kind: the cheap test first
+    if host_kind(value) != "host":
         return False
-    marked = any("-" in label or any(c.isdigit() for c in label) for label in labels)
+    if strong:
+        return True
+    marked = "-" in value or _DIGIT.search(value) is not None
     return len(labels) >= 3 or marked

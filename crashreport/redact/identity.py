@@ -7,16 +7,17 @@ developer needs: ``/home/alice/src/app/db.py`` becomes ``~/src/app/db.py``.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import getpass
 import os
 import re
-import socket
-from collections.abc import Iterator
 
 from crashreport.redact.hosts import host_kind
+from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Hit, Scan, ScanRule
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["EmailAddresses", "HomeDirectories", "UncPaths", "local_identity"]
 
@@ -26,12 +27,12 @@ __all__ = ["EmailAddresses", "HomeDirectories", "UncPaths", "local_identity"]
 # (``/``, ``/mnt/c/``, ``C:\\``) read backwards. On Windows and macOS the user
 # segment may hold spaces, so there it runs to the next separator; without one,
 # to the next space. Linear: literal anchors, bounded segments.
-_POSIX_HOME = re.compile(r"/home/(?P<user>[^/\s'\"<>|:*?\\]{1,64}+)")
+_POSIX_HOME = lazy(r"/home/(?P<user>[^/\s'\"<>|:*?\\]{1,64}+)")
 _USERS_DIR = tuple(
-    re.compile(re.escape(root) + r"(?:/|\\{1,4})") for root in ("users", "documents and settings")
+    lazy(re.escape(root) + r"(?:/|\\{1,4})") for root in ("users", "documents and settings")
 )
-_REV_ROOT = re.compile(r"(?P<sep>/|\\{1,4})(?P<drive>=[a-z]|[a-z]/tnm/)?")
-_SEGMENT = re.compile(r"(?P<user>[^\\/\n'\"<>|:*?]{1,64}?(?=/|\\)|[^\\/\s'\"<>|:*?]{1,64}+)")
+_REV_ROOT = lazy(r"(?P<sep>/|\\{1,4})(?P<drive>=[a-z]|[a-z]/tnm/)?")
+_SEGMENT = lazy(r"(?P<user>[^\\/\n'\"<>|:*?]{1,64}?(?=/|\\)|[^\\/\s'\"<>|:*?]{1,64}+)")
 _NOT_USERS = frozenset({"public", "default", "all users", "default user", "shared", "guest"})
 
 
@@ -88,10 +89,10 @@ class HomeDirectories(ScanRule):
 # Found from each literal ``@``: the domain forwards, the local part backwards,
 # each one bounded possessive pattern (linear). Not after ``:``, ``#``, ``!``,
 # ``%``...: that is a password ending in URL user information.
-_DOMAIN = re.compile(
+_DOMAIN = lazy(
     r"@[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-]|\.\w)"
 )
-_REV_LOCAL = re.compile(r"[\w.+-]{1,64}+")
+_REV_LOCAL = lazy(r"[\w.+-]{1,64}+")
 _NOT_BEFORE_LOCAL = frozenset("\\_.+-:#!%$&*~^")
 
 
@@ -121,7 +122,7 @@ class EmailAddresses(ScanRule):
 
 # ``\\fileserver.corp.internal\exports`` and its repr ``\\\\fileserver...\\\\exports``.
 # Linear: the literal double backslash starts every match; the name is bounded.
-_UNC = re.compile(r"\\\\(?:\\\\)?(?P<host>[A-Za-z0-9][\w.-]{0,252}+)\\")
+_UNC = lazy(r"\\\\(?:\\\\)?(?P<host>[A-Za-z0-9][\w.-]{0,252}+)\\")
 _UNC_BEFORE = frozenset(" \t\n'\"`([=,")
 
 
@@ -130,7 +131,7 @@ class UncPaths(ScanRule):
 
     def hits(self, scan: Scan) -> Iterator[Hit]:
         text = scan.text
-        if "\\\\" not in text:
+        if "\\" not in text or "\\\\" not in text:  # one character first: memchr speed
             return
         for match in scan.matches(_UNC, text):
             start = match.start()
@@ -147,11 +148,14 @@ def local_identity() -> tuple[tuple[str, str], ...]:
 
     The login name, the full name from the password database, and the host
     name (short and fully qualified). Read once per process (they do not
-    change while it runs), never sent.
+    change while it runs), never sent. Read as ``getpass.getuser()`` and
+    ``socket.gethostname()`` read them, without importing either (``socket``
+    alone costs milliseconds, in the process that just crashed).
     """
     found: list[tuple[str, str]] = []
-    with contextlib.suppress(Exception):  # no login name (a container): nothing to remove
-        found.append(("user", getpass.getuser()))
+    login = _login()
+    if login:
+        found.append(("user", login))
     try:
         import pwd
 
@@ -160,12 +164,36 @@ def local_identity() -> tuple[tuple[str, str], ...]:
             found.append(("user", gecos))
     except Exception:  # noqa: S110 - not POSIX, or no entry
         pass
-    try:
-        name = socket.gethostname()
+    name = _host_name()
+    if name:
         found.append(("host", name))
         short = name.split(".", 1)[0]
         if short != name:
             found.append(("host", short))
-    except Exception:  # noqa: S110 - no host name: nothing to remove
-        pass
     return tuple((kind, value) for kind, value in found if value)
+
+
+def _login() -> str:
+    """``getpass.getuser()``: the first of these variables, else the password database."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        value = os.environ.get(name)
+        if value:
+            return value
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except Exception:  # not POSIX, or no entry (a container): no login name to remove
+        return ""
+
+
+def _host_name() -> str:
+    """``socket.gethostname()``: ``uname`` gives the same name on POSIX."""
+    try:
+        if hasattr(os, "uname"):
+            return os.uname().nodename
+        import socket  # Windows: no uname
+
+        return socket.gethostname()
+    except Exception:  # no host name: nothing to remove
+        return ""

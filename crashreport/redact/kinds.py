@@ -6,9 +6,8 @@ all speak of these kinds.
 
 from __future__ import annotations
 
-import re
-
-import attrs
+from crashreport._frozen import Frozen
+from crashreport.redact.patterns import lazy
 
 __all__ = ["KINDS", "NUMBERED", "PLACEHOLDER", "Redactions"]
 
@@ -29,7 +28,7 @@ KINDS: dict[str, tuple[str, str]] = {
 
 # Placeholders this engine writes. Text matching them is never redacted
 # again, which makes redaction idempotent. Linear: literal "<", bounded.
-PLACEHOLDER = re.compile(
+PLACEHOLDER = lazy(
     r"<(?:private-key|password|token(?::[a-z0-9-]{1,20})?|secret|user|email"
     r"|host-\d{1,6}|ip-\d{1,6}|port|database)>"
 )
@@ -38,11 +37,19 @@ PLACEHOLDER = re.compile(
 NUMBERED = frozenset({"host", "ip"})
 
 
-@attrs.frozen
-class Redactions:
-    """What was removed from one report: distinct values counted by kind."""
+class Redactions(Frozen):
+    """What was removed from one report: distinct values counted by kind.
 
-    counts: tuple[tuple[str, int], ...] = ()
+    A frozen value (compared and hashed by ``counts``), as every result of
+    redaction is; a plain class, because it is made in the process that
+    just crashed (see ``crashreport._frozen``).
+    """
+
+    __slots__ = ("counts",)
+    counts: tuple[tuple[str, int], ...]
+
+    def __init__(self, counts: tuple[tuple[str, int], ...] = ()) -> None:
+        object.__setattr__(self, "counts", counts)
 
     @property
     def total(self) -> int:

@@ -8,12 +8,14 @@ around them -- also URL-encoded, base64-encoded, and JSON- or repr-escaped.
 
 from __future__ import annotations
 
-import base64
 import functools
 import os
-from collections.abc import Iterable, Mapping
 
 from crashreport.redact.syntax import SECRET_KINDS, classify_key
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 __all__ = ["base64_forms", "environment_secrets", "environment_texts", "read_environment"]
 
@@ -34,8 +36,13 @@ def read_environment(environ: Mapping[str, str]) -> tuple[list[str], list[str]]:
     raw = getattr(environ, "_data", None) if environ is os.environ else None
     if isinstance(raw, dict):
         wanted = [(name, want) for name in raw if (want := _wants_raw(name))]
+        if not wanted:
+            return [], []
         return _collect((environ.decodevalue(raw[name]), want) for name, want in wanted)  # type: ignore[attr-defined]
-    return _collect((environ.get(name, ""), want) for name in environ if (want := _wants(name)))
+    wanted_names = [(name, want) for name in environ if (want := _wants(name))]
+    if not wanted_names:
+        return [], []
+    return _collect((environ.get(name, ""), want) for name, want in wanted_names)
 
 
 def _collect(values: Iterable[tuple[str, int]]) -> tuple[list[str], list[str]]:
@@ -90,10 +97,12 @@ def base64_forms(value: str) -> tuple[str, ...]:
     strings appears in the blob's base64 text (standard and URL-safe
     alphabets). Cached: the same process secrets are met on every report.
     """
+    import binascii  # base64.b64encode without base64 (milliseconds, at crash time)
+
     raw = value.encode("utf-8", "surrogatepass")
     forms: list[str] = []
     for shift in range(3):
-        encoded = base64.b64encode(b"\0" * shift + raw).decode("ascii")
+        encoded = binascii.b2a_base64(b"\0" * shift + raw, newline=False).decode("ascii")
         # drop the characters touched by the padding bytes and the tail
         head = (shift * 4 + 2) // 3
         tail_bytes = (shift + len(raw)) % 3

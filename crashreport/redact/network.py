@@ -11,13 +11,14 @@ import re
 from collections.abc import Iterator
 
 from crashreport.redact.hosts import TLDS, host_kind, ip_kind, looks_like_fqdn
+from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Hit, Scan, ScanRule, trie, word_start
 
 __all__ = ["HostNames", "IpAddresses", "Ports", "SocketAddresses"]
 
 # ``port 5432`` (libpq), ``port 1521`` (Oracle), ``port: 5432``.
 # Linear: the literal "port" starts every match; bounded digits.
-_PORT_PHRASE = re.compile(r"port[ \t]{1,3}+(?P<port>\d{1,5})(?!\d)")
+_PORT_PHRASE = lazy(r"port[ \t]{1,3}+(?P<port>\d{1,5})(?!\d)")
 
 
 class Ports(ScanRule):
@@ -34,7 +35,7 @@ class Ports(ScanRule):
 # Python socket addresses: ``('10.0.0.5', 5432)``, ``('fe80::1', 5432, 0, 2)``.
 # Linear: the literal ``("`` (in ``cls``, where every quote is ``"``) starts
 # every match; host and port are bounded.
-_SOCKET_ADDRESS = re.compile(
+_SOCKET_ADDRESS = lazy(
     r"\(\"(?P<host>[^\"\s]{1,255}+)\",[ \t]?(?P<port>\d{1,5})(?:,[ \t]?\d{1,10}){0,2}\)"
 )
 
@@ -59,15 +60,15 @@ class SocketAddresses(ScanRule):
 # attempt; the first octet is read backwards (<= 3 digits). IPv6: found from a
 # literal ":" ("::" or three groups); the match consumes the rest of its run
 # of hex digits and colons, so "::::..." is one candidate, not one per colon.
-_IPV4_TAIL = re.compile(rb"\.0{1,3}\.0{1,3}\.0{1,3}(?![\w]|\.0)(?::(?P<port>0{1,5})(?![0.]))?")
-_IPV6_ANCHOR = re.compile(r"(?:::|:[0-9a-f]{1,4}:[0-9a-f]{1,4}:)[0-9a-f:.]*+")
-_IPV6 = re.compile(
+_IPV4_TAIL = lazy(rb"\.0{1,3}\.0{1,3}\.0{1,3}(?![\w]|\.0)(?::(?P<port>0{1,5})(?![0.]))?")
+_IPV6_ANCHOR = lazy(r"(?:::|:[0-9a-f]{1,4}:[0-9a-f]{1,4}:)[0-9a-f:.]*+")
+_IPV6 = lazy(
     r"(?P<ip>[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,40}+(?:\.\d{1,3}){0,3}+)"
     r"(?P<zone>%[\w.-]{1,32}+)?(?P<close>\])?(?::(?P<port>\d{1,5})(?!\d))?"
 )
 _HEXISH = frozenset("0123456789abcdefABCDEF:.")
 # "version 2.0.0.1", "v10.0.19045.1", "pkg==1.2.3.4": four numbers that are a version
-_VERSION_BEFORE = re.compile(r"(?:version |\bv|==|\bbuild )\Z", re.IGNORECASE)
+_VERSION_BEFORE = lazy(r"(?:version |\bv|==|\bbuild )\Z", re.IGNORECASE)
 
 
 class IpAddresses(ScanRule):
@@ -153,12 +154,12 @@ def _plausible_ipv6(ip: str, zoned: bool, bracketed: bool) -> bool:
 # that domain (a trie of known domains), its labels then read backwards by
 # one bounded possessive pattern. ``name-with-dash:port`` is found from the
 # literal ":" of its port.
-_TLD_DOT = re.compile(r"\.(?:" + trie(TLDS) + r")(?![\w-]|\.\w)")
-_REV_LABELS = re.compile(r"[a-z0-9_-]{1,63}+(?:\.[a-z0-9_-]{1,63}+){0,12}+")
-_PORT_AFTER = re.compile(r":(?P<port>\d{1,5})(?![\d.:])")
-_SERVICE_AFTER = re.compile(r"/(?P<service>[A-Za-z][\w$#-]{0,127}+)(?=['\"`\s,)]|$)")
-_HOST_COLON_PORT = re.compile(rb":(?P<port>00{1,4})(?![0.:]|\w)")
-_REV_NAME = re.compile(r"[a-z0-9-]{2,96}+")
+_TLD_DOT = lazy(lambda: r"\.(?:" + trie(TLDS) + r")(?![\w-]|\.\w)")
+_REV_LABELS = lazy(r"[a-z0-9_-]{1,63}+(?:\.[a-z0-9_-]{1,63}+){0,12}+")
+_PORT_AFTER = lazy(r":(?P<port>\d{1,5})(?![\d.:])")
+_SERVICE_AFTER = lazy(r"/(?P<service>[A-Za-z][\w$#-]{0,127}+)(?=['\"`\s,)]|$)")
+_HOST_COLON_PORT = lazy(rb":(?P<port>00{1,4})(?![0.:]|\w)")
+_REV_NAME = lazy(r"[a-z0-9-]{2,96}+")
 _FILE_SUFFIXES = frozenset(
     """py pyc pyi pyx pxd c h cc cpp hpp js ts go rs java rb php txt json yaml yml toml cfg
     ini log html htm md rst sql sh so dll dylib exe whl egg tar gz zip csv xml conf lock pem

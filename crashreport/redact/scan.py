@@ -29,8 +29,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
-from typing import AnyStr
+
+from crashreport.redact.patterns import known_trie, lazy
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from typing import AnyStr
 
 __all__ = ["Hit", "Scan", "ScanRule", "TooDense", "trie", "word_start"]
 
@@ -38,11 +43,12 @@ __all__ = ["Hit", "Scan", "ScanRule", "TooDense", "trie", "word_start"]
 # of an object; see engine.Finding for the meaning of each field.
 Hit = tuple[int, int, str, str | None, str, str | None]
 
+
 _TOKEN_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+_-"
 _TOKEN_TABLE = bytes(ord("a") if c in _TOKEN_CHARS else ord(" ") for c in range(256))
 # A run is 20 "a"s or more in the translated text; the literal prefix makes
 # the search a C-speed substring search, and the possessive tail cannot backtrack.
-_RUN = re.compile(b"a" * 20 + b"a*+")
+_RUN = lazy(b"a" * 20 + b"a*+")
 MIN_RUN = 20
 _DIGITS_TO_ZERO = bytes(ord("0") if chr(c).isdigit() and c < 128 else c for c in range(256))
 
@@ -155,11 +161,15 @@ class Scan:
                 pattern.finditer(view, start, len(view) if end is None else end), self.budget + 1
             )
         )
-        self.spend(len(found))
+        self.budget -= len(found)  # ``spend``, inlined: this runs for every pattern
+        if self.budget < 0:
+            raise TooDense
         return found
 
     def runs(self) -> list[tuple[int, int]]:
         """Spans of the maximal token-character runs of at least 20 characters."""
+        if self._runs is None and len(self.text) < MIN_RUN:
+            self._runs = []  # too short to hold one
         if self._runs is None:
             # one byte per character (anything outside Latin-1 becomes "?"), so
             # byte offsets are text offsets; non-ASCII is never a token character
@@ -213,7 +223,15 @@ def trie(words: Iterable[str]) -> str:
     failing position costs one comparison per distinct first character
     instead of one per word. Longer words come first, so the longest wins.
     """
-    return _trie(sorted(set(words)))
+    unique = tuple(sorted(set(words)))
+    built = known_trie(unique)  # written down with the compiled patterns (see ``patterns``)
+    if built is None:
+        built = _trie(list(unique))
+    BUILT[unique] = built  # what ``precompile`` writes down
+    return built
+
+
+BUILT: dict[tuple[str, ...], str] = {}
 
 
 def _trie(words: list[str]) -> str:
@@ -224,7 +242,10 @@ def _trie(words: list[str]) -> str:
     for word in words:
         if word:
             groups.setdefault(word[0], []).append(word[1:])
-    branches = [re.escape(first) + _trie(rest) for first, rest in sorted(groups.items())]
+    branches = [
+        (first if first.isalnum() else re.escape(first)) + _trie(rest)
+        for first, rest in sorted(groups.items())
+    ]
     body = branches[0] if len(branches) == 1 and not optional else "(?:" + "|".join(branches) + ")"
     if optional:
         body = body + "?" if body.startswith("(?:") else f"(?:{body})?"

@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import re
 
+from crashreport.redact.patterns import lazy
+
 __all__ = [
     "MAX_VALUE",
     "SECRET_KINDS",
@@ -90,8 +92,8 @@ _SERVICE_PREFIXES = frozenset(
     es elastic clickhouse mssql sql oracle snowflake memcached cache broker mail celery
     nats""".split()
 )
-_CAMEL = re.compile(r"[a-z0-9][A-Z]")
-_SPLIT = re.compile(r"[_\-.\s]+")
+_CAMEL = lazy(r"[a-z0-9][A-Z]")
+_SPLIT = lazy(r"[_\-.\s]+")
 
 
 def _words(key: str) -> list[str]:
@@ -173,16 +175,16 @@ def key_endings() -> list[str]:
 _QUOTES = "'\"`"
 # where an unquoted value ends; a backslash ends it only before an escape
 # letter ("\n" inside a repr ends the line, so the value)
-_UNQUOTED = re.compile(
+_UNQUOTED = lazy(
     r"[^ \t\r\n'\"`,;&)\]}<>(|\\]*+(?:\\(?![nrt'\"\\])[^ \t\r\n'\"`,;&)\]}<>(|\\]*+)*+"
 )
-_QUOTED = {q: re.compile(rf"[^{q}\\\n]*+(?:\\.[^{q}\\\n]*+)*+", re.DOTALL) for q in _QUOTES}
-_TO_LINE_END = re.compile(r"[^\r\n]*+")
+_QUOTED = {q: lazy(rf"[^{q}\\\n]*+(?:\\.[^{q}\\\n]*+)*+", re.DOTALL) for q in _QUOTES}
+_TO_LINE_END = lazy(r"[^\r\n]*+")
 _SKIP_VALUES = frozenset(
     """none null nil true false undefined nan yes no on off n/a na unset empty default
     required optional ... ***""".split()
 )
-_TEMPLATE = re.compile(
+_TEMPLATE = lazy(
     r"\$\{[^}]{0,200}\}|^\$\{[^}]{0,200}$|\{\{[^}]{0,200}\}\}|%\([A-Za-z_]{1,64}\)s|%[A-Z_]{2,64}%|^\$[A-Z_]{2,64}$"
     r"|^\{[A-Za-z_0-9]{0,64}\}$|^%s$|^\[?(?:Filtered|REDACTED|redacted|hidden|masked)\]?$"
     r"|^<[a-z][a-z0-9:_-]{0,30}>$"
@@ -191,7 +193,11 @@ _MASK_WORDS = frozenset("filtered redacted hidden masked".split())
 _CODE_ROOTS = frozenset(
     "self cls os settings config cfg conf env environ request args options opts kwargs ctx".split()
 )
-_CODE_REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,64}(?:\.[A-Za-z_][A-Za-z0-9_]{0,64}){1,8}")
+_EXCEPTION_ENDINGS = ("Error", "Exception", "Warning")
+_EXCEPTION_NAME = lazy(
+    r"(?:[A-Za-z_][A-Za-z0-9_]{0,64}\.){0,8}[A-Z][A-Za-z0-9]{0,64}(?:Error|Exception|Warning)"
+)
+_CODE_REFERENCE = lazy(r"[A-Za-z_][A-Za-z0-9_]{0,64}(?:\.[A-Za-z_][A-Za-z0-9_]{0,64}){1,8}")
 
 
 def read_value(text: str, pos: int, *, to_line_end: bool = False) -> tuple[int, int] | None:
@@ -209,7 +215,7 @@ def read_value(text: str, pos: int, *, to_line_end: bool = False) -> tuple[int, 
     if text[pos] in "bBrRuU" and pos + 1 < n and text[pos + 1] in _QUOTES:
         pos += 1  # b'...' r"..."
     first = text[pos]
-    limit = min(n, pos + MAX_VALUE)
+    limit = pos + MAX_VALUE if pos + MAX_VALUE < n else n
     if first in _QUOTES:
         match = _QUOTED[first].match(text, pos + 1, limit)
         assert match is not None  # the pattern matches the empty string
@@ -252,6 +258,9 @@ def skip_value(value: str, followed_by: str = "") -> bool:
         return True
     # a reference in code (settings.DB_PASSWORD, os.environ[...]), not a literal
     if followed_by[:1] in ("(", "["):
+        return True
+    # the name of an exception class, in prose: "nothing secret: ValueError in x.py"
+    if stripped.endswith(_EXCEPTION_ENDINGS) and _EXCEPTION_NAME.fullmatch(stripped):
         return True
     if "." not in stripped:
         return False
