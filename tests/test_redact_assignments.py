@@ -126,3 +126,33 @@ def test_a_pair_printed_again_has_the_same_result_whatever_stands_further_away()
     far = "app:\n" + "  # -\n" * 80  # more than a section's reach (300 characters)
     assert found(f"database:\n{named}{far}{named}") == [("database", "orders_eu")]
     assert found(f"{far}{named}database:\n{named}") == [("database", "orders_eu")]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Name or service not known",  # glibc
+        "Temporary failure in name resolution",
+        "nodename nor servname provided, or not known",  # macOS
+        "Name does not resolve",  # musl
+        "No such host is known. ",  # Windows
+    ],
+)
+def test_the_resolvers_sentence_after_address_is_not_a_host(message: str) -> None:
+    """libpq's "could not translate host name "h" to address: <resolver message>": the
+    host goes, the resolver's words stay -- also where they are repeated."""
+    text = (
+        f'could not translate host name "db-primary.prod.acme.io" to address: {message}\n'
+        f"socket.gaierror: [Errno -2] {message}"
+    )
+    assert not [value for kind, value in found(text) if kind == "host"]
+    clean = scrub(text)
+    assert "db-primary.prod.acme.io" not in clean
+    assert clean.count(message.strip()) == 2 and "host name" in clean
+
+
+def test_a_host_after_address_is_still_a_host() -> None:
+    """Only the resolver's own sentences are spared: any other word after ``address:``
+    or ``host:`` is a host name, even one that reads like prose."""
+    assert found("address: Fileserver is down") == [("host", "Fileserver")]
+    assert found("host: db7") == [("host", "db7")]

@@ -19,6 +19,8 @@ from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Scan, trie
 from crashreport.redact.syntax import (
     MAX_VALUE,
+    RESOLVER_MESSAGES,
+    RESOLVER_REACH,
     SECRET_KINDS,
     classify_key,
     key_endings,
@@ -219,6 +221,11 @@ def _one(
             value = text[span[0] : span[1]]
             reach = _NOWHERE
     after = text[span[1] : span[1] + 1]
+    if kind == "host" and not quoted:
+        if reach != _NOWHERE:  # the check below reads the sentence that may follow
+            reach = max(reach, span[0] + RESOLVER_REACH)
+        if text.startswith(RESOLVER_MESSAGES, span[0]):
+            return [], reach, None  # "to address: Name or service not known"
     if skip_value(value, after):
         return [], reach, None
     if not quoted and (after == "," or after == ")") and _IDENTIFIER.fullmatch(value):

@@ -17,6 +17,8 @@ from crashreport.redact.patterns import lazy
 
 __all__ = [
     "MAX_VALUE",
+    "RESOLVER_MESSAGES",
+    "RESOLVER_REACH",
     "SECRET_KINDS",
     "classify_key",
     "key_endings",
@@ -190,6 +192,27 @@ _TEMPLATE = lazy(
     r"|^<[a-z][a-z0-9:_-]{0,30}>$"
 )
 _MASK_WORDS = frozenset("filtered redacted hidden masked".split())
+
+# What the system's resolver says when a name does not resolve (gai_strerror of
+# glibc, musl, macOS and Windows' WSA errors): drivers append it after a colon,
+# as libpq's "could not translate host name "h" to address: Name or service not
+# known" does, so "address: Name ..." is the resolver's sentence, not a host.
+RESOLVER_MESSAGES = (
+    "Name or service not known",
+    "Temporary failure in name resolution",
+    "Non-recoverable failure in name resolution",
+    "No address associated with",
+    "Address family for hostname not supported",
+    "Servname not supported for ai_socktype",
+    "Name does not resolve",
+    "Try again",
+    "Non-recoverable error",
+    "nodename nor servname provided",
+    "No such host is known",
+    "The requested name is valid",
+    "getaddrinfo failed",
+)
+RESOLVER_REACH = max(map(len, RESOLVER_MESSAGES))
 _CODE_ROOTS = frozenset(
     "self cls os settings config cfg conf env environ request args options opts kwargs ctx".split()
 )
