@@ -136,11 +136,12 @@ def test_a_pair_printed_again_has_the_same_result_whatever_stands_further_away()
         "nodename nor servname provided, or not known",  # macOS
         "Name does not resolve",  # musl
         "No such host is known. ",  # Windows
+        "Connection refused",  # strerror(ECONNREFUSED), as gRPC prints it after "host:"
     ],
 )
 def test_the_resolvers_sentence_after_address_is_not_a_host(message: str) -> None:
     """libpq's "could not translate host name "h" to address: <resolver message>": the
-    host goes, the resolver's words stay -- also where they are repeated."""
+    host goes, the system's words stay -- also where they are repeated."""
     text = (
         f'could not translate host name "db-primary.prod.acme.io" to address: {message}\n'
         f"socket.gaierror: [Errno -2] {message}"
@@ -148,7 +149,8 @@ def test_the_resolvers_sentence_after_address_is_not_a_host(message: str) -> Non
     assert not [value for kind, value in found(text) if kind == "host"]
     clean = scrub(text)
     assert "db-primary.prod.acme.io" not in clean
-    assert clean.count(message.strip()) == 2 and "host name" in clean
+    assert clean.count(message.strip()) == 2
+    assert "host name" in clean
 
 
 def test_a_host_after_address_is_still_a_host() -> None:
@@ -156,3 +158,16 @@ def test_a_host_after_address_is_still_a_host() -> None:
     or ``host:`` is a host name, even one that reads like prose."""
     assert found("address: Fileserver is down") == [("host", "Fileserver")]
     assert found("host: db7") == [("host", "db7")]
+
+
+def test_the_systems_sentence_after_host_is_not_a_host() -> None:
+    """gRPC's "Failed to connect to remote host: Connection refused": the address goes,
+    "Connection refused" stays, here and wherever else it is printed."""
+    text = (
+        "last error: UNKNOWN: ipv4:10.8.0.12:50051: Failed to connect to remote host: "
+        "Connection refused\nConnectionRefusedError: [Errno 111] Connection refused"
+    )
+    assert not [value for kind, value in found(text) if kind == "host"]
+    clean = scrub(text)
+    assert "10.8.0.12" not in clean
+    assert clean.count("Connection refused") == 2

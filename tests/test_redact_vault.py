@@ -97,3 +97,21 @@ def test_cut_copies_of_secrets_are_recognised() -> None:
     vault.learn("token", "Zx9pQ2rT7vLmN4kJ")
     text = "LINE 1: ...T7vLmN4kJ' and 'Zx9pQ2r...'"
     assert [text[a:b] for a, b, *_ in vault.truncated(text)] == ["T7vLmN4kJ", "Zx9pQ2r"]
+
+
+def test_the_user_names_of_token_logins_are_not_swept() -> None:
+    """``https://oauth2:<token>@host`` (GitLab), ``x-access-token`` (GitHub), ``__token__``
+    (PyPI): the user part is replaced where it stands, never swept into other words."""
+    from crashreport.redact import redact_text
+
+    text = (
+        "git clone https://oauth2:glpat-Ab3dEf6hIj9kLm2nOp5q@gitlab.acme-corp.com/x.git\n"
+        "token_uri = https://oauth2.googleapis.com/token\n"
+        "pip install --index-url https://__token__:pypi-AgEIcHlwaS5vcmcCJGUx@pypi.acme-corp.com/ x"
+    )
+    clean = redact_text(text, environ={}, local=False).text
+    assert "https://oauth2.googleapis.com/token" in clean
+    assert "glpat-Ab3dEf6hIj9kLm2nOp5q" not in clean
+    assert "pypi-AgEIcHlwaS5vcmcCJGUx" not in clean
+    assert "gitlab.acme-corp.com" not in clean
+    assert "pypi.acme-corp.com" not in clean

@@ -193,10 +193,12 @@ _TEMPLATE = lazy(
 )
 _MASK_WORDS = frozenset("filtered redacted hidden masked".split())
 
-# What the system's resolver says when a name does not resolve (gai_strerror of
-# glibc, musl, macOS and Windows' WSA errors): drivers append it after a colon,
-# as libpq's "could not translate host name "h" to address: Name or service not
-# known" does, so "address: Name ..." is the resolver's sentence, not a host.
+# What the system says when a name does not resolve or a connection fails
+# (gai_strerror of glibc, musl and macOS, strerror of the socket errors,
+# Windows' WSA messages): drivers append it after a colon -- libpq's "could not
+# translate host name "h" to address: Name or service not known", gRPC's
+# "Failed to connect to remote host: Connection refused" -- so "address: Name
+# ..." or "host: Connection ..." is the system's sentence, not a host name.
 RESOLVER_MESSAGES = (
     "Name or service not known",
     "Temporary failure in name resolution",
@@ -211,6 +213,22 @@ RESOLVER_MESSAGES = (
     "No such host is known",
     "The requested name is valid",
     "getaddrinfo failed",
+    "Connection refused",
+    "Connection reset by peer",
+    "Connection timed out",
+    "Connection aborted",
+    "Connection closed",
+    "Network is unreachable",
+    "Network is down",
+    "Host is unreachable",
+    "Host is down",
+    "No route to host",
+    "Operation timed out",
+    "Software caused connection abort",
+    "Broken pipe",
+    "A connection attempt failed",
+    "An existing connection was forcibly closed",
+    "No connection could be made",
 )
 RESOLVER_REACH = max(map(len, RESOLVER_MESSAGES))
 _CODE_ROOTS = frozenset(

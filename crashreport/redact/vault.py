@@ -22,7 +22,10 @@ __all__ = ["Vault"]
 
 # Values shorter than this, or common words, are only removed where a rule
 # found them, never swept across the report: sweeping "app" or "db" would
-# mangle ``app.models`` and ``db.py``.
+# mangle ``app.models`` and ``db.py``. The words include the user names that
+# token logins put before the token (``https://oauth2:<token>@gitlab...``,
+# GitHub's ``x-access-token``, PyPI's ``__token__``): they name nobody, and
+# sweeping them would mangle ``oauth2.googleapis.com``.
 _MIN_SWEEP = {"port": 4, "ip": 7, "home": 3}
 _MIN_SWEEP_DEFAULT = 4
 _COMMON = frozenset(
@@ -30,7 +33,9 @@ _COMMON = frozenset(
     main master db data database postgres postgresql mysql mariadb redis mongo mongodb
     sqlite oracle sa sys system service server client local localhost none null true false
     yes no dev prod production staging web www home info mail ftp git ubuntu debian ec2-user
-    runner docker nobody daemon www-data""".split()
+    runner docker nobody daemon www-data
+    oauth2 oauth2accesstoken x-access-token x-oauth-basic x-token-auth gitlab-ci-token
+    __token__ _json_key token apikey""".split()
 )
 _WORDISH = lazy(r"\w")
 _PLAIN = lazy(r"[A-Za-z0-9_.~-]*")  # the same in every encoded form
