@@ -77,6 +77,12 @@ def _inputs() -> dict[str, str]:
         "backslash n": "\\n",
         "dc=": "dc=x,",
         "ezconnect": "a/b@",
+        "client options": "mysql -u -p",
+        "client names": "psql ",
+        "client argv": "'psql', '-h', '",
+        "client one line": "-P 1 ",
+        "credential call": "login('a', ",
+        "call no close": "BasicAuth('",
         "mixed": "password='x' host=h-1.corp.internal:5432 u@h.io 10.0.0.1 ",
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from crashreport._frozen import Frozen
+from crashreport.redact.commands import ClientOptions, CredentialCalls
 from crashreport.redact.connections import ConnectionUrls
 from crashreport.redact.credentials import (
     AssignedSecrets,
@@ -65,6 +66,8 @@ BUILTIN_RULES: tuple[ScanRule, ...] = (
     ConnectionUrls(),
     AssignedSecrets(),
     CommandLineSecrets(),
+    ClientOptions(),
+    CredentialCalls(),
     AuthorizationHeaders(),
     RandomTokens(),
     AssignedConnectionParts(),
