@@ -137,3 +137,13 @@ def test_options_that_are_not_secrets_are_kept() -> None:
     """``--verbose``, ``-p 3`` without a user, ``--password-file`` paths stay."""
     text = "app --verbose -p 3 --password-file=/run/secrets/db"
     assert scrub(text) == text
+
+
+def test_a_url_encoded_name_is_no_token() -> None:
+    """``driver=ODBC+Driver+18+for+SQL+Server`` (a query string's spaces): words, not
+    a random key -- while base64 with ``+`` between random-case runs still is one."""
+    name = "mssql+pyodbc://<user>:***@<host-1>/db?driver=ODBC+Driver+18+for+SQL+Server"
+    assert scrub(name) == name
+    key = "kJ8+Lm9/Np0Qr1St2Uv3Wx4Yz5Ab6Cd7Ef8Gh9Ij0Kl1Mn2"
+    assert key not in scrub(f"sasl.password={key}")
+    assert key not in scrub(f"blob {key} end")

@@ -95,3 +95,10 @@ def test_dsn_in_the_environment_is_removed_elsewhere() -> None:
         local=False,
     ).text
     assert leaks(out, [DB_HOST, DB_USER, DB_NAME]) == []
+
+
+def test_a_distinguished_name_given_as_the_user_names_its_account() -> None:
+    """ldap3's ``user='cn=svc-reader,ou=apps,dc=corp,dc=internal'``: the account (the
+    first component) and the domain go, the structure stays."""
+    text = "ldap3.Connection(srv, user='cn=svc-reader,ou=apps,dc=corp,dc=internal')"
+    assert scrub(text) == "ldap3.Connection(srv, user='cn=<user>,ou=apps,dc=<host-1>')"

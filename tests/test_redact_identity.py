@@ -100,3 +100,18 @@ def test_identity_and_paths_together() -> None:
     out = scrub(text)
     assert leaks(out, [HOME_USER, EMAIL]) == []
     assert "cwd: ~/src/shop" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<cx_Oracle.Connection to scott@ora-prod.fin.internal:21521/FINPDB1>",
+        "<oracledb.Connection to scott@ora-prod.fin.internal:21521/FINPDB1>",
+    ],
+)
+def test_a_login_with_a_port_is_no_e_mail_address(text: str) -> None:
+    """``user@host:port/service`` (the Oracle drivers' connection repr): the user, host,
+    port and service are each removed and named, not taken for one e-mail address."""
+    result = redact_text(text, environ={}, local=False)
+    assert result.text.endswith("Connection to <user>@<host-1>:<port>/<database>>")
+    assert "e-mail" not in result.redactions.summary()

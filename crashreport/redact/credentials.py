@@ -307,7 +307,24 @@ def _random_run(value: str) -> bool:
     stripped = value.strip("_-")
     if len(stripped) < 20 or not stripped.strip(_HEX_CHARS):
         return False  # short, or a hex digest or UUID
+    if "+" in stripped and _plus_joined_words(stripped):
+        return False  # a URL-encoded name: driver=ODBC+Driver+18+for+SQL+Server
     return looks_random(stripped)
+
+
+def _plus_joined_words(value: str) -> bool:
+    """Words (lower, upper or capitalised) and numbers joined by ``+``, as a query
+    string writes spaces. Base64 has ``+`` too, but between random-case runs."""
+    pieces = value.split("+")
+    return len(pieces) >= 3 and all(
+        piece
+        and len(piece) <= 16
+        and (
+            piece.isdigit()
+            or (piece.isalpha() and (piece.islower() or piece.isupper() or piece.istitle()))
+        )
+        for piece in pieces
+    )
 
 
 def looks_random(value: str) -> bool:

@@ -37,6 +37,20 @@ class AssignedConnectionParts(ScanRule):
                 yield start, end, "port", None, "", None
             elif kind in ("user", "database") and _NAME.fullmatch(value) and not value.isdigit():
                 yield start, end, kind, None, "", None
+            elif kind == "user" and value[:3].lower() in ("cn=", "uid"):
+                yield from _account_of_a_dn(value, start)
+
+
+def _account_of_a_dn(value: str, start: int) -> Iterator[Hit]:
+    """The account a distinguished name given as a user names (ldap3's
+    ``user='cn=svc-reader,ou=apps,dc=corp'``): its first component's value. Its
+    ``dc=`` parts are ``LdapNames``'."""
+    key, _, rest = value.partition("=")
+    if key.strip().lower() not in ("cn", "uid"):
+        return
+    name = rest.split(",", 1)[0]
+    if name and _NAME.fullmatch(name):
+        yield start + len(key) + 1, start + len(key) + 1 + len(name), "user", None, "", None
 
 
 _NAME = lazy(r"[\w.@+$#\\ -]{1,128}")

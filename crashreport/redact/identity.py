@@ -117,7 +117,33 @@ class EmailAddresses(ScanRule):
             escaped = start >= 2 and text[start - 2] == "\\" and before in "nrt"
             if before and (before.isalnum() or before in _NOT_BEFORE_LOCAL) and not escaped:
                 continue
-            yield start, match.end(), "email", None, "", None
+            end = match.end()
+            if text[end : end + 1] == ":" and text[end + 1 : end + 2].isdigit():
+                yield from _login_at_a_port(text, start, at, end)
+                continue
+            yield start, end, "email", None, "", None
+
+
+def _login_at_a_port(text: str, start: int, at: int, end: int) -> Iterator[Hit]:
+    """``user@host:port[/service]`` -- no e-mail address has a port: a login at a
+    host (cx_Oracle's ``<Connection to scott@db.corp:1521/ORCLPDB1>``, ssh)."""
+    port_end = end + 1
+    while port_end < len(text) and port_end - end <= 5 and text[port_end].isdigit():
+        port_end += 1
+    yield start, at, "user", None, "", None
+    yield at + 1, end, "host", None, "", None
+    if port_end - end <= 6 and int(text[end + 1 : port_end]) < 65536:
+        yield end + 1, port_end, "port", None, "", None
+    if text[port_end : port_end + 1] == "/":
+        name_end = port_end + 1
+        while (
+            name_end < len(text)
+            and name_end - port_end <= 128
+            and (text[name_end].isalnum() or text[name_end] in "_.$#-")
+        ):
+            name_end += 1
+        if name_end > port_end + 1 and text[port_end + 1].isalpha():
+            yield port_end + 1, name_end, "database", None, "", None
 
 
 # ``\\fileserver.corp.internal\exports`` and its repr ``\\\\fileserver...\\\\exports``.
