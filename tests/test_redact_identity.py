@@ -115,3 +115,17 @@ def test_a_login_with_a_port_is_no_e_mail_address(text: str) -> None:
     result = redact_text(text, environ={}, local=False)
     assert result.text.endswith("Connection to <user>@<host-1>:<port>/<database>>")
     assert "e-mail" not in result.redactions.summary()
+
+
+def test_an_url_encoded_e_mail_address_is_removed() -> None:
+    """``?email=bob%40example-shop.com`` and ``/users/alice%40corp.com/``: the address,
+    encoded as a query string or a path writes it, is an e-mail address too."""
+    text = (
+        "https://app.example-shop.com/reset?token=x&email=bob.stone%40example-shop.com\n"
+        "GET /api/users/alice.smith%40corp-mail.com/profile"
+    )
+    result = redact_text(text, environ={}, local=False)
+    assert "bob.stone" not in result.text
+    assert "alice.smith" not in result.text
+    assert "/profile" in result.text
+    assert "2 e-mail addresses" in result.redactions.summary()

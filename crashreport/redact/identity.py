@@ -92,18 +92,27 @@ class HomeDirectories(ScanRule):
 _DOMAIN = lazy(
     r"@[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-]|\.\w)"
 )
+_ENCODED_DOMAIN = lazy(
+    r"%40[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-]|\.\w)"
+)
 _REV_LOCAL = lazy(r"[\w.+-]{1,64}+")
 _NOT_BEFORE_LOCAL = frozenset("\\_.+-:#!%$&*~^")
 
 
 class EmailAddresses(ScanRule):
-    """E-mail addresses anywhere."""
+    """E-mail addresses anywhere, also URL-encoded (``?email=bob%40example.com``)."""
 
     def hits(self, scan: Scan) -> Iterator[Hit]:
+        text = scan.text
+        if "@" in text:
+            yield from self._addresses(scan, _DOMAIN, 1)
+        if "%40" in text:
+            yield from self._addresses(scan, _ENCODED_DOMAIN, 3)
+
+    @staticmethod
+    def _addresses(scan: Scan, domain: re.Pattern[str], at_length: int) -> Iterator[Hit]:
         text, n = scan.text, len(scan.text)
-        if "@" not in text:
-            return
-        for match in scan.matches(_DOMAIN, text):
+        for match in scan.matches(domain, text):
             at = match.start()
             local = _REV_LOCAL.match(scan.rcls, n - at) if at else None
             if local is None:
@@ -119,19 +128,19 @@ class EmailAddresses(ScanRule):
                 continue
             end = match.end()
             if text[end : end + 1] == ":" and text[end + 1 : end + 2].isdigit():
-                yield from _login_at_a_port(text, start, at, end)
+                yield from _login_at_a_port(text, start, at, at + at_length, end)
                 continue
             yield start, end, "email", None, "", None
 
 
-def _login_at_a_port(text: str, start: int, at: int, end: int) -> Iterator[Hit]:
+def _login_at_a_port(text: str, start: int, at: int, host: int, end: int) -> Iterator[Hit]:
     """``user@host:port[/service]`` -- no e-mail address has a port: a login at a
     host (cx_Oracle's ``<Connection to scott@db.corp:1521/ORCLPDB1>``, ssh)."""
     port_end = end + 1
     while port_end < len(text) and port_end - end <= 5 and text[port_end].isdigit():
         port_end += 1
     yield start, at, "user", None, "", None
-    yield at + 1, end, "host", None, "", None
+    yield host, end, "host", None, "", None
     if port_end - end <= 6 and int(text[end + 1 : port_end]) < 65536:
         yield end + 1, port_end, "port", None, "", None
     if text[port_end : port_end + 1] == "/":
