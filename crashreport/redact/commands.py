@@ -184,6 +184,7 @@ def _options(
     ]
     positional = options.get("", "").split()
     wanted: str | None = None  # the kind the next token holds
+    seen_option = False
     for a, b in tokens:
         token = text[a:b]
         if token in _END_OF_COMMAND:
@@ -195,15 +196,19 @@ def _options(
                     yield from _value(text, scan, previous, a, b)
                 continue
         if token[:1] != "-":
-            if positional and b <= arguments_end:
+            # only in a command that passed one of our options: "'mysql', 'x'" in
+            # a dict is no command line
+            if positional and seen_option and b <= arguments_end:
                 yield from _value(text, scan, positional.pop(0), a, b)
             continue
         option = options.get(token)
         if option is not None:
+            seen_option = True
             wanted = None if option == "password=" else option
             continue
         attached = options.get(token[:2]) if token[1:2] != "-" else None
         if attached is not None and attached != "skip" and len(token) > 2:
+            seen_option = True
             yield from _value(text, scan, attached.rstrip("="), a + 2, b)
 
 
