@@ -171,3 +171,14 @@ def test_the_systems_sentence_after_host_is_not_a_host() -> None:
     clean = scrub(text)
     assert "10.8.0.12" not in clean
     assert clean.count("Connection refused") == 2
+
+
+def test_an_exceptions_line_is_no_dotted_key() -> None:
+    """``telegram.error.InvalidToken: Invalid token 51..:AA..``: the class name and the
+    message's words stay, the token goes; a dotted key still holds a value."""
+    token = "5123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+    clean = scrub(f"telegram.error.InvalidToken: Invalid token {token}")
+    assert clean.startswith("telegram.error.InvalidToken: Invalid token ")
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0" not in clean
+    assert found("spring.datasource.password: S3cretPw!") == [("password", "S3cretPw!")]
+    assert found("auth.Password: hunter2xyz") == [("password", "hunter2xyz")]

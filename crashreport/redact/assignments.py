@@ -154,6 +154,8 @@ def _one(
             return [], near, None
         match_start = key_start - 1
     key = text[key_start:key_end]
+    if separator == ":" and "." in key and _exception_line(text, key, sep):
+        return [], sep + _MESSAGE_LOOK, None  # "telegram.error.InvalidToken: Invalid token"
     kind = classify_key(key)
     reach = near
     if kind is None:
@@ -235,6 +237,19 @@ def _one(
         return [(kind, span[0], span[1])], reach, (value, kind)
     return [(kind, span[0], span[1])], reach, None
 
+
+def _exception_line(text: str, key: str, sep: int) -> bool:
+    """Whether ``module.ClassName: a message`` is the last line of a traceback (a
+    class name after the dots, then words), not a dotted key with its value
+    (``spring.datasource.password: x``, ``auth.Password: x``)."""
+    name = key.rsplit(".", 1)[1]
+    if not name[:1].isupper() or name.isupper():
+        return False
+    message = text[sep + 2 : sep + _MESSAGE_LOOK]
+    return " " in message.split("\n", 1)[0]
+
+
+_MESSAGE_LOOK = 42  # within the window ``assignments`` reuses results for
 
 # how far past a value's end ``read_value`` and the checks after it look
 _LOOK = 2

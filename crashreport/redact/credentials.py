@@ -139,13 +139,17 @@ _VENDOR_PATTERNS: tuple[tuple[str, str], ...] = (
     ("digitalocean", r"do[opr]_v1_[a-f0-9]{64}"),
     ("shopify", r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}"),
     ("django", r"django-insecure-[^\s'\"]{20,200}+"),
+    ("newrelic", r"NRAK-[A-Z0-9]{27}"),
+    ("databricks", r"dapi[a-f0-9]{32}(?:-\d{1,2})?"),
+    ("age", r"AGE-SECRET-KEY-1[0-9A-Z]{50,70}+"),
     ("jwt", r"eyJ[A-Za-z0-9_-]{8,4096}+\.eyJ[A-Za-z0-9_-]{8,8192}+(?:\.[A-Za-z0-9_-]{0,4096}+)?"),
     ("jwt", r"eyJ[A-Za-z0-9_-]{8,4096}+\.[A-Za-z0-9_-]{8,8192}+\.[A-Za-z0-9_-]{16,4096}+"),
     ("jwt", r"eyJ[A-Za-z0-9_-]{12,8192}+"),  # one segment of a JWT on its own
 )
 _VENDOR = lazy("|".join(f"(?P<v{i}>{p})" for i, (_, p) in enumerate(_VENDOR_PATTERNS)))
 _VENDOR_STARTS = frozenset(
-    """AK AS AG AI AR AN AB AC IQ gh gi gl xo sk rk pk wh py np SK ke hf do sh dj ey""".split()
+    """AK AS AG AI AR AN AB AC IQ gh gi gl xo sk rk pk wh py np SK ke hf do sh dj ey
+    NR da""".split()
 )
 
 
