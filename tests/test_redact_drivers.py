@@ -103,3 +103,11 @@ def test_driver_messages_keep_their_words() -> None:
 def test_mysql_user_at_host_in_quotes() -> None:
     """``'user'@'host'`` loses both, whatever the quotes."""
     assert scrub(f"for user `{MYSQL_USER}`@`{MYSQL_HOST}`") == "for user `<user>`@`<host-1>`"
+
+
+def test_cassandras_unquoted_username() -> None:
+    """Cassandra: ``Provided username cass_app and/or password are incorrect`` -- an
+    identifier-shaped name after "username" goes; prose after "user" stays."""
+    message = 'message="Provided username cass_app and/or password are incorrect"'
+    assert scrub(message) == 'message="Provided username <user> and/or password are incorrect"'
+    assert scrub("the user has_permission flag") == "the user has_permission flag"

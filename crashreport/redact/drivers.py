@@ -53,12 +53,19 @@ _REV_QUOTED_AFTER_WORD = lazy(
     )
 )
 _NAME = lazy(r"[\w.@+$\\-]{1,128}")
-# ``primary database orders_uat at h:5432``: an unquoted name after "database"
-# counts only when it is shaped like an identifier (has ``_`` or a digit),
-# never a prose word ("database is locked"). Linear: literal word, bounded name.
+# ``primary database orders_uat at h:5432``, Cassandra's ``Provided username
+# cass_app and/or password are incorrect``: an unquoted name after "database"
+# or "username" counts only when it is shaped like an identifier (has ``_`` or
+# a digit), never a prose word ("database is locked", "user has no access").
+# Linear: literal word, bounded name.
 _UNQUOTED_DATABASE = tuple(
-    (word + " ", lazy(word + r"[ \t]{1,3}+(?P<value>[a-z_][\w$-]{2,63}+)"))
-    for word in ("database", "db", "keyspace")
+    (word + " ", kind, lazy(word + r"[ \t]{1,3}+(?P<value>[a-z_][\w$-]{2,63}+)"))
+    for word, kind in (
+        ("database", "database"),
+        ("db", "database"),
+        ("keyspace", "database"),
+        ("username", "user"),  # not "user": "the user has_access flag" is prose
+    )
 )
 # Redis, aiohttp, generic clients: ``connecting to h:6379``, ``connect to host h:443``.
 # Linear: the literal " to " starts every match, then fixed-width look-behinds.
@@ -85,7 +92,7 @@ class DriverMessages(ScanRule):
                     continue
                 yield from self._quoted(scan, n - 1 - match.start(), match["word"][::-1])
         low = scan.low
-        for word, pattern in _UNQUOTED_DATABASE:
+        for word, kind, pattern in _UNQUOTED_DATABASE:
             if word not in low:  # the word and a space
                 continue
             for match in scan.matches(pattern, low):
@@ -95,7 +102,7 @@ class DriverMessages(ScanRule):
                 ):
                     continue
                 if not skip_value(value):
-                    yield match.start("value"), match.end("value"), "database", None, "", None
+                    yield match.start("value"), match.end("value"), kind, None, "", None
         if " to " in low:
             for match in scan.matches(_CONNECTING_TO, low):
                 yield from self._connecting(text, *match.span("value"))
