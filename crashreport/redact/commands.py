@@ -288,6 +288,10 @@ class CredentialCalls(ScanRule):
                     break
 
 
+def _has_any(text: str, a: int, b: int, characters: str) -> bool:
+    return any(text.find(c, a, b) >= 0 for c in characters)
+
+
 def _named(text: str, at: int, name: str) -> bool:
     """Whether ``name`` stands right before ``at`` and the call's name starts
     there (``smtp.login(``: yes; ``relogin(``: no); the auth classes' names
@@ -310,8 +314,11 @@ def _arguments(text: str, scan: Scan, pos: int, kinds: tuple[str | None, ...]) -
         if arg is None:
             return  # a keyword argument, a nested call: the positional ones end
         group = 1 if arg.group(1) is not None else 2 if arg.group(2) is not None else 0
-        if kind is not None and group and arg.end(group) > arg.start(group):
-            yield from _value(text, scan, kind, arg.start(group), arg.end(group))
+        a, b = (arg.start(group), arg.end(group)) if group else (0, 0)
+        # "scott/tiger@db:1521/svc", "noreply@corp.eu": the connect string and
+        # e-mail rules read those by their parts
+        if kind is not None and b > a and not (kind == "user" and _has_any(text, a, b, "/@")):
+            yield from _value(text, scan, kind, a, b)
         if arg.group(4) == ")":
             return
         pos = arg.end()
