@@ -129,3 +129,22 @@ def test_an_url_encoded_e_mail_address_is_removed() -> None:
     assert "alice.smith" not in result.text
     assert "/profile" in result.text
     assert "2 e-mail addresses" in result.redactions.summary()
+
+
+@pytest.mark.parametrize(
+    ("path", "clean"),
+    [
+        (
+            "/tmp/pytest-of-jdoe/pytest-12/test_x0/app.log",
+            "/tmp/pytest-of-<user>/pytest-12/test_x0/app.log",
+        ),
+        ("~jdoe/projects/x.py", "~<user>/projects/x.py"),
+        ("/nfs/homes/jdoe/x.py", "/nfs/homes/<user>/x.py"),
+        ("/home/linuxbrew/.linuxbrew/lib/x.py", "/home/linuxbrew/.linuxbrew/lib/x.py"),
+        ("approx ~5/10 and a~b/c", "approx ~5/10 and a~b/c"),
+    ],
+)
+def test_other_paths_that_name_their_user(path: str, clean: str) -> None:
+    """pytest's ``pytest-of-<user>``, ``~user/`` and NFS ``/homes/<user>/`` name a user;
+    Homebrew's own ``linuxbrew`` account and a tilde in prose name nobody."""
+    assert redact_text(path, environ={}, local=False).text == clean

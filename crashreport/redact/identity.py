@@ -33,7 +33,17 @@ _USERS_DIR = tuple(
 )
 _REV_ROOT = lazy(r"(?P<sep>/|\\{1,4})(?P<drive>=[a-z]|[a-z]/tnm/)?")
 _SEGMENT = lazy(r"(?P<user>[^\\/\n'\"<>|:*?]{1,64}?(?=/|\\)|[^\\/\s'\"<>|:*?]{1,64}+)")
-_NOT_USERS = frozenset({"public", "default", "all users", "default user", "shared", "guest"})
+_NOT_USERS = frozenset(
+    {"public", "default", "all users", "default user", "shared", "guest", "linuxbrew"}
+)
+# Other places a path names its user: NFS homes (``/nfs/homes/alice/``),
+# pytest's temporary directories (``/tmp/pytest-of-alice/``) and ``~alice/``.
+# Linear: each starts with its literal; the name is one bounded run.
+_NAMED_IN_PATHS = (
+    ("/homes/", lazy(r"/homes/(?P<user>[A-Za-z_][\w.-]{0,63}+)/")),
+    ("pytest-of-", lazy(r"pytest-of-(?P<user>[A-Za-z_][\w.-]{0,63}+)")),
+    ("~", lazy(r"~(?P<user>[A-Za-z_][\w.-]{0,31}+)/")),
+)
 
 
 def _bounded_start(text: str, start: int) -> bool:
@@ -77,6 +87,16 @@ class HomeDirectories(ScanRule):
                 segment = _SEGMENT.match(text, match.end())
                 if segment is not None and _bounded_start(text, start):
                     yield from self._home(text, start, *segment.span("user"))
+
+        for literal, pattern in _NAMED_IN_PATHS:
+            if literal not in text:
+                continue
+            for match in scan.matches(pattern, text):
+                user = match["user"]
+                if literal == "~" and not _bounded_start(text, match.start()):
+                    continue  # C:\\Users\\JDOE~1\\: a short name, not ~user
+                if user.lower() not in _NOT_USERS:
+                    yield match.start("user"), match.end("user"), "user", None, "", None
 
     @staticmethod
     def _home(text: str, start: int, user_start: int, user_end: int) -> Iterator[Hit]:
