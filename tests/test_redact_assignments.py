@@ -182,3 +182,10 @@ def test_an_exceptions_line_is_no_dotted_key() -> None:
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0" not in clean
     assert found("spring.datasource.password: S3cretPw!") == [("password", "S3cretPw!")]
     assert found("auth.Password: hunter2xyz") == [("password", "hunter2xyz")]
+
+
+def test_what_is_derived_from_a_password_is_a_secret() -> None:
+    """``password_hash``, ``password_digest``: a hash can be cracked, so it goes too."""
+    value = "pbkdf2_sha256$600000$Zx81Kq$abcDEF123456"
+    assert found(f"password_hash='{value}'") == [("secret", value)]
+    assert found(f"password_digest = '{value}'") == [("secret", value)]

@@ -73,3 +73,12 @@ def test_python_names_are_not_host_names(name: str) -> None:
 def test_not_an_address(value: str) -> None:
     """Words, versions and short dotted numbers are no IP addresses."""
     assert ip_kind(value) is None
+
+
+def test_vendor_apis_stay_and_their_tenants_go() -> None:
+    """``api.twilio.com``, ``discord.com`` name no customer and help; ``acme.okta.com``
+    and ``acme.atlassian.net`` put the customer's name in front of the provider's."""
+    assert is_public_host("api.twilio.com")
+    assert is_public_host("discord.com")
+    assert not is_public_host("acme-corp.okta.com")
+    assert not is_public_host("acme.atlassian.net")

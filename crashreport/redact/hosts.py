@@ -34,6 +34,10 @@ _PUBLIC_DOMAINS = frozenset(
     microsoftonline.com mozilla.org postgresql.org mysql.com mariadb.com redis.io mongodb.com
     elastic.co w3.org yaml.org json-schema.org ietf.org rfc-editor.org wikipedia.org
     pydantic.dev stackoverflow.com letsencrypt.org cloudflare.com amazon.com aws.amazon.com
+    discord.com discordapp.com zapier.com twilio.com sendgrid.com sendgrid.net mailgun.net
+    huggingface.co npmjs.org npmjs.com bitbucket.org atlassian.com telegram.org paypal.com
+    squareup.com datadoghq.com newrelic.com digitalocean.com heroku.com vercel.com
+    netlify.com notion.so notion.com linear.app
     """.split()
 )
 # Providers that put the customer's name in front of their own: keep the
@@ -52,6 +56,14 @@ _PROVIDER_DOMAINS = {
     "appspot.com": 0,
     "azurewebsites.net": 0,
     "ingest.sentry.io": 0,
+    # tenants in front of the provider's name: acme.okta.com names a customer
+    "okta.com": 0,
+    "auth0.com": 0,
+    "atlassian.net": 0,
+    "myshopify.com": 0,
+    "supabase.co": 0,
+    "firebaseio.com": 0,
+    "salesforce.com": 0,
 }
 _REGION = lazy(r"[a-z]{2}(?:-gov)?-[a-z]+-\d")
 # Suffixes used only inside organisations (and RFC 6762/8375 names). In free

@@ -168,6 +168,8 @@ def key_endings() -> list[str]:
         | _DATABASE_WORDS
         | {"key", "name", "id", "password", "passwd", "pwd", "token", "secret"}
         | {"user id", "initial catalog", "data source", "user name", "server name", "host name"}
+        # the last words of keys derived from a secret (``password_hash``)
+        | {"hash", "digest", "salt", "encrypted", "plaintext"}
     )
     return sorted(words)
 
