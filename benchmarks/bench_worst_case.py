@@ -85,6 +85,9 @@ def _inputs() -> dict[str, str]:
         "client argv": "'psql', '-h', '",
         "client one line": "-P 1 ",
         "credential call": "login('a', ",
+        "sql parameters": "[parameters: (",
+        "sql statement": "[SQL: UPDATE t SET password = ? WHERE a = ?] [parameters: ('x', ",
+        "sql rows": "[SQL: INSERT INTO t (password) VALUES (?)] [parameters: [('x'), (",
         "call no close": "BasicAuth('",
         "mixed": "password='x' host=h-1.corp.internal:5432 u@h.io 10.0.0.1 ",
     }

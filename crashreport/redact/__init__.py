@@ -39,6 +39,7 @@ from crashreport.redact.identity import (
 from crashreport.redact.known import base64_forms, read_environment
 from crashreport.redact.network import HostNames, IpAddresses, Ports, SocketAddresses
 from crashreport.redact.scan import ScanRule
+from crashreport.redact.sql import SqlParameters
 
 TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ BUILTIN_RULES: tuple[ScanRule, ...] = (
     CommandLineSecrets(),
     ClientOptions(),
     CredentialCalls(),
+    SqlParameters(),
     AuthorizationHeaders(),
     RandomTokens(),
     AssignedConnectionParts(),

@@ -186,7 +186,7 @@ _QUOTED = {q: lazy(rf"[^{q}\\\n]*+(?:\\.[^{q}\\\n]*+)*+", re.DOTALL) for q in _Q
 _TO_LINE_END = lazy(r"[^\r\n]*+")
 _SKIP_VALUES = frozenset(
     """none null nil true false undefined nan yes no on off n/a na unset empty default
-    required optional ... ***""".split()
+    required optional ... *** ?""".split()
 )
 _TEMPLATE = lazy(
     r"\$\{[^}]{0,200}\}|^\$\{[^}]{0,200}$|\{\{[^}]{0,200}\}\}|%\([A-Za-z_]{1,64}\)s|%[A-Z_]{2,64}%|^\$[A-Z_]{2,64}$"
