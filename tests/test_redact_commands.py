@@ -132,3 +132,13 @@ def test_a_connect_string_passed_as_the_user_is_read_by_its_parts() -> None:
     assert clean("smtp.login('noreply@acme-mail.eu', 'SmtpS3cret')") == (
         "smtp.login('<email>', '<password>')"
     )
+
+
+def test_the_host_ssh_connects_to_is_its_first_argument() -> None:
+    """``ssh -i key -p 2202 deploy@bastion01``: the options' values that are no secret
+    (the key file) stay, the port, user and host go."""
+    assert kinds(ClientOptions(), "ssh -i ~/.ssh/id_rsa -p 2202 deploy@bastion01 'uptime'") == {
+        "2202": "port",
+        "deploy": "user",
+        "bastion01": "host",
+    }

@@ -56,6 +56,11 @@ _MONGO = {"-h": "host", "-u": "user", "-p": "password", "-d": "database"}
 _LDAP = {"-h": "host", "-p": "port", "-w": "password"}
 _SQLSERVER = {"-S": "host", "-U": "user", "-P": "password", "-d": "database"}
 _REDIS = {"-h": "host", "-p": "port", "-a": "password", "--user": "user", "--pass": "password"}
+_SSH = {
+    "-p": "port", "-l": "user", "-J": "host",
+    **dict.fromkeys("-i -o -F -L -R -D -c -m -b -E -S -W -O -Q -w".split(), "skip"),
+    "": "host",  # ssh [options] [user@]host
+}  # fmt: skip
 _CLICKHOUSE = {"-h": "host", "-u": "user", "-d": "database"}
 # option -> kind of its value; "password=" takes it attached only (MySQL's
 # "-p" alone asks for the password, and the next word is the database);
@@ -82,7 +87,7 @@ _PROGRAMS: dict[str, dict[str, str]] = {
     **dict.fromkeys(
         "ldapsearch ldapmodify ldapadd ldapdelete ldapwhoami ldappasswd".split(), _LDAP
     ),
-    "ssh": {"-p": "port", "-l": "user"},
+    "ssh": _SSH,
     "scp": {"-P": "port"},
     "sftp": {"-P": "port"},
     "sshpass": {"-p": "password"},
@@ -222,6 +227,10 @@ def _value(text: str, scan: Scan, kind: str, a: int, b: int) -> Iterator[Hit]:
     elif kind == "host":
         if value[:1] in ("/", "~", "."):
             return  # a socket directory, not a host
+        at = value.rfind("@")
+        if at > 0:  # ssh deploy@bastion01
+            yield a, a + at, "user", None, "", None
+            a, value = a + at + 1, value[at + 1 :]
         comma = value.rfind(",")
         if comma > 0 and value[comma + 1 :].isdigit():  # sqlcmd -S tcp:host,1433
             yield from host_parts(text, a, a + comma, scan.hosts)
