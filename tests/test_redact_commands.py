@@ -71,7 +71,7 @@ def test_options_are_read_by_the_programs_meaning() -> None:
 def test_a_command_inside_a_command_is_read_too() -> None:
     """``ssh host 'psql -U u -d db'``: the inner client's options are read as its own."""
     found = kinds(ClientOptions(), f"ssh -p 2202 {HOST} 'psql -U {USER} -d {DATABASE}'")
-    assert found == {"2202": "port", USER: "user", DATABASE: "database"}
+    assert found == {"2202": "port", HOST: "host", USER: "user", DATABASE: "database"}
 
 
 @pytest.mark.parametrize(
