@@ -19,12 +19,14 @@ position, and both are fixed by the client:
     ``ftplib.FTP(host, user, password)``, ``pymysql.connect(host, user,
     password, database)`` and their kin.
 
-Linear: program and call names are found by one pattern each, a trie of
-literals behind a one-character look-behind; each command is then read once,
-token by token, within one line and at most ``_WINDOW`` characters, and the
-search for the next program starts after that window -- every character is
-read a bounded number of times. Tokens and arguments are bounded, possessive
-runs that cannot backtrack.
+Linear: options are found from their literal ``-``, and programs are looked
+for (one trie of names) only in the lines that hold an option, each line
+once; a command is read token by token up to its line's end, the next
+program named or ``_WINDOW`` characters, so no two commands share a
+character. Calls are found from each ``(`` in the reversed text (a literal)
+by one trie of their names' tails. Tokens and arguments are bounded,
+possessive runs that cannot backtrack, and every command and argument read is
+paid for from the text's budget (``Scan.spend``).
 """
 
 from __future__ import annotations
