@@ -447,10 +447,22 @@ def map_strings(value: Any, transform: Callable[[str], str]) -> Any:
 def strings(value: Any) -> list[str]:
     """Every free-text string of a model value, in ``map_strings``' order."""
     found: list[str] = []
-
-    def collect(text: str) -> str:
-        found.append(text)
-        return text
-
-    map_strings(value, collect)
+    _collect(value, found)
     return found
+
+
+def _collect(value: Any, found: list[str]) -> None:
+    # ``map_strings``' walk, collecting only: no value is built again (redaction
+    # lists a report's strings before it maps them)
+    if isinstance(value, str):
+        found.append(value)
+    elif isinstance(value, tuple):
+        for item in value:
+            if type(item) is str:
+                found.append(item)
+            else:
+                _collect(item, found)
+    elif isinstance(value, Frozen):
+        for name in value._fields:
+            if name not in _NOT_TEXT:
+                _collect(getattr(value, name), found)
