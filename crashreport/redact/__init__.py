@@ -38,6 +38,7 @@ from crashreport.redact.identity import (
 )
 from crashreport.redact.known import base64_forms, read_environment
 from crashreport.redact.network import HostNames, IpAddresses, Ports, SocketAddresses
+from crashreport.redact.pairs import KeyValueTuples
 from crashreport.redact.scan import ScanRule
 from crashreport.redact.sql import SqlParameters
 
@@ -70,6 +71,7 @@ BUILTIN_RULES: tuple[ScanRule, ...] = (
     ClientOptions(),
     CredentialCalls(),
     SqlParameters(),
+    KeyValueTuples(),
     AuthorizationHeaders(),
     RandomTokens(),
     AssignedConnectionParts(),
