@@ -233,12 +233,7 @@ def _value(text: str, scan: Scan, kind: str, a: int, b: int) -> Iterator[Hit]:
         if at > 0:  # ssh deploy@bastion01
             yield a, a + at, "user", None, "", None
             a, value = a + at + 1, value[at + 1 :]
-        comma = value.rfind(",")
-        if comma > 0 and value[comma + 1 :].isdigit():  # sqlcmd -S tcp:host,1433
-            yield from host_parts(text, a, a + comma, scan.hosts)
-            yield from _value(text, scan, "port", a + comma + 1, b)
-        else:
-            yield from host_parts(text, a, b, scan.hosts)
+        yield from host_parts(text, a, b, scan.hosts)  # also "tcp:host,1433", "host:port"
     elif kind == "database":
         if "=" not in value and "://" not in value:  # a conninfo: the other rules read it
             yield a, b, "database", None, "", None

@@ -5,6 +5,7 @@ and LDAP names -- redacted by their parts, like URLs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from crashreport.redact.assignments import assignments
@@ -13,7 +14,13 @@ from crashreport.redact.hosts import host_kind
 from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Hit, Scan, ScanRule
 
-__all__ = ["AssignedConnectionParts", "EzConnect", "LdapNames", "LibpqWithoutEquals"]
+__all__ = [
+    "AssignedConnectionParts",
+    "EzConnect",
+    "LdapNames",
+    "LibpqWithoutEquals",
+    "connect_target",
+]
 
 
 class AssignedConnectionParts(ScanRule):
@@ -134,10 +141,22 @@ class EzConnect(ScanRule):
                 continue
             yield n - creds.end("user"), n - creds.start("user"), "user", None, "", None
             yield n - creds.end("pw"), n - creds.start("pw"), "password", None, "", None
-            end = target.end("port") if target["port"] else target.end("host")
-            yield from host_parts(text, target.start("host"), end, scan.hosts)
-            if target["service"]:
-                yield target.start("service"), target.end("service"), "database", None, "", None
+            yield from _target_parts(text, target, scan)
+
+
+def connect_target(text: str, pos: int, scan: Scan) -> Iterator[Hit]:
+    """The parts of ``host[:port][/service]`` at ``pos`` (what follows the ``@`` of a
+    login: ``scott@db.corp:1521/ORCLPDB1``)."""
+    target = _EZ_HOST.match(text, pos)
+    if target is not None:
+        yield from _target_parts(text, target, scan)
+
+
+def _target_parts(text: str, target: re.Match[str], scan: Scan) -> Iterator[Hit]:
+    end = target.end("port") if target["port"] else target.end("host")
+    yield from host_parts(text, target.start("host"), end, scan.hosts)
+    if target["service"]:
+        yield target.start("service"), target.end("service"), "database", None, "", None
 
 
 # LDAP distinguished names: ``cn=svc-app,ou=services,dc=corp,dc=example,dc=com``.

@@ -11,6 +11,7 @@ import functools
 import os
 import re
 
+from crashreport.redact.dsn import connect_target
 from crashreport.redact.hosts import host_kind
 from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Hit, Scan, ScanRule
@@ -148,31 +149,12 @@ class EmailAddresses(ScanRule):
                 continue
             end = match.end()
             if text[end : end + 1] == ":" and text[end + 1 : end + 2].isdigit():
-                yield from _login_at_a_port(text, start, at, at + at_length, end)
+                # no e-mail address has a port: a login at a host (cx_Oracle's
+                # ``<Connection to scott@db.corp:1521/ORCLPDB1>``, ssh)
+                yield start, at, "user", None, "", None
+                yield from connect_target(text, at + at_length, scan)
                 continue
             yield start, end, "email", None, "", None
-
-
-def _login_at_a_port(text: str, start: int, at: int, host: int, end: int) -> Iterator[Hit]:
-    """``user@host:port[/service]`` -- no e-mail address has a port: a login at a
-    host (cx_Oracle's ``<Connection to scott@db.corp:1521/ORCLPDB1>``, ssh)."""
-    port_end = end + 1
-    while port_end < len(text) and port_end - end <= 5 and text[port_end].isdigit():
-        port_end += 1
-    yield start, at, "user", None, "", None
-    yield host, end, "host", None, "", None
-    if port_end - end <= 6 and int(text[end + 1 : port_end]) < 65536:
-        yield end + 1, port_end, "port", None, "", None
-    if text[port_end : port_end + 1] == "/":
-        name_end = port_end + 1
-        while (
-            name_end < len(text)
-            and name_end - port_end <= 128
-            and (text[name_end].isalnum() or text[name_end] in "_.$#-")
-        ):
-            name_end += 1
-        if name_end > port_end + 1 and text[port_end + 1].isalpha():
-            yield port_end + 1, name_end, "database", None, "", None
 
 
 # ``\\fileserver.corp.internal\exports`` and its repr ``\\\\fileserver...\\\\exports``.
