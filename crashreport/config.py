@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
-__all__ = ["DEFAULT_MAX_REPORT_SIZE", "Config", "ConfigError", "is_loopback_host", "split_url"]
+__all__ = [
+    "DEFAULT_MAX_REPORT_SIZE",
+    "Config",
+    "ConfigError",
+    "is_loopback_host",
+    "shown_host",
+    "split_url",
+]
 
 
 class ConfigError(ValueError):
@@ -47,6 +54,17 @@ def is_loopback_host(host: str) -> bool:
         return True
     parts = host.split(".")
     return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() for p in parts)
+
+
+def shown_host(url: str | None) -> str | None:
+    """The host name a user is told a report goes to (``will be sent to <host>``):
+    ``None`` with no URL, "an invalid address" for one that does not parse."""
+    if not url:
+        return None
+    try:
+        return split_url(url)[1]
+    except ConfigError:
+        return "an invalid address"
 
 
 def split_url(url: str) -> tuple[str, str, int | None, str]:

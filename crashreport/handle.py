@@ -73,15 +73,9 @@ def destination_of(config: Config) -> Destination:
 def shown_host(config: Config) -> str | None:
     """``destination_of(config).host`` -- the host the user is told about --
     without loading the transports before the question is asked."""
-    from crashreport.config import ConfigError, split_url
+    from crashreport import config as settings
 
-    url = config.dsn or config.endpoint
-    if not url:
-        return None
-    try:
-        return split_url(url)[1]
-    except ConfigError:
-        return "an invalid address"
+    return settings.shown_host(config.dsn or config.endpoint)
 
 
 def process(

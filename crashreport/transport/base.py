@@ -48,15 +48,9 @@ class Destination:
     @property
     def host(self) -> str | None:
         """The host name shown to the user (``will be sent to <host>``)."""
-        from crashreport.config import ConfigError, split_url
+        from crashreport.config import shown_host
 
-        url = self.dsn or self.endpoint
-        if not url:
-            return None
-        try:
-            return split_url(url)[1]
-        except ConfigError:
-            return "an invalid address"
+        return shown_host(self.dsn or self.endpoint)
 
 
 class Transport(Protocol):
