@@ -40,7 +40,7 @@ TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this na
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["ClientOptions", "CredentialCalls"]
+__all__ = ["ClientOptions", "CredentialCalls", "value_hits"]
 
 # "skip": an option whose value is no secret (a query, a file, a format), read
 # so that it is not taken for the first positional argument
@@ -200,13 +200,13 @@ def _options(
             previous, wanted = wanted, None
             if token[:1] != "-":
                 if previous != "skip":
-                    yield from _value(text, scan, previous, a, b)
+                    yield from value_hits(text, scan, previous, a, b)
                 continue
         if token[:1] != "-":
             # only in a command that passed one of our options: "'mysql', 'x'" in
             # a dict is no command line
             if positional and seen_option and b <= arguments_end:
-                yield from _value(text, scan, positional.pop(0), a, b)
+                yield from value_hits(text, scan, positional.pop(0), a, b)
             continue
         option = options.get(token)
         if option is not None:
@@ -216,10 +216,12 @@ def _options(
         attached = options.get(token[:2]) if token[1:2] != "-" else None
         if attached is not None and attached != "skip" and len(token) > 2:
             seen_option = True
-            yield from _value(text, scan, attached.rstrip("="), a + 2, b)
+            yield from value_hits(text, scan, attached.rstrip("="), a + 2, b)
 
 
-def _value(text: str, scan: Scan, kind: str, a: int, b: int) -> Iterator[Hit]:
+def value_hits(text: str, scan: Scan, kind: str, a: int, b: int) -> Iterator[Hit]:
+    """The hits for ``text[a:b]``, a value of ``kind`` read without a key's syntax
+    (an option's, an argument's): checked as that kind's values are."""
     value = text[a:b]
     if skip_value(value):
         return
@@ -324,7 +326,7 @@ def _arguments(text: str, scan: Scan, pos: int, kinds: tuple[str | None, ...]) -
         # "scott/tiger@db:1521/svc", "noreply@corp.eu": the connect string and
         # e-mail rules read those by their parts
         if kind is not None and b > a and not (kind == "user" and _has_any(text, a, b, "/@")):
-            yield from _value(text, scan, kind, a, b)
+            yield from value_hits(text, scan, kind, a, b)
         if arg.group(4) == ")":
             return
         pos = arg.end()

@@ -14,10 +14,10 @@ with ``)`` right after the value, so no text is read twice.
 
 from __future__ import annotations
 
-from crashreport.redact.connections import host_parts
+from crashreport.redact.commands import value_hits
 from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Hit, Scan, ScanRule
-from crashreport.redact.syntax import classify_key, skip_value
+from crashreport.redact.syntax import classify_key
 
 TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
 if TYPE_CHECKING:
@@ -50,16 +50,7 @@ class KeyValueTuples(ScanRule):
             a, b = n - pair.end("value"), n - pair.start("value")
             if text[a - 1] != text[b]:
                 continue  # the quotes around the value do not pair
-            value = text[a:b]
-            scheme, space, credential = value.partition(" ")
+            scheme, space, _credential = text[a:b].partition(" ")
             if space and scheme.lower() in _SCHEMES:  # ('authorization', 'Bearer x')
-                a, value = a + len(scheme) + 1, credential
-            if skip_value(value):
-                continue
-            if kind == "host":
-                yield from host_parts(text, a, b, scan.hosts)
-            elif kind == "port":
-                if value.isdigit() and int(value) < 65536:
-                    yield a, b, "port", None, "", None
-            else:
-                yield a, b, kind, None, "", None
+                a += len(scheme) + 1
+            yield from value_hits(text, scan, kind, a, b)
