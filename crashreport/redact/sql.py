@@ -19,9 +19,10 @@ statement and the parameters are read by bounded, possessive patterns.
 
 from __future__ import annotations
 
+from crashreport.redact.commands import value_hits
 from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Hit, Scan, ScanRule
-from crashreport.redact.syntax import classify_key, skip_value
+from crashreport.redact.syntax import classify_key
 
 TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
 if TYPE_CHECKING:
@@ -122,8 +123,8 @@ def _parameters(
         group = "single" if item["single"] is not None else "double" if item["double"] else ""
         if kind is not None and group:
             a, b = item.span(group)
-            if b > a and not skip_value(text[a:b]):
-                yield a, b, kind, None, "", None
+            if b > a:
+                yield from value_hits(text, scan, kind, a, b)
         if item["end"] == ")":
             return item.end()
         pos = item.end()
