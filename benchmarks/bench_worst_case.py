@@ -92,6 +92,18 @@ def _inputs() -> dict[str, str]:
         "sql statement": "[SQL: UPDATE t SET password = ? WHERE a = ?] [parameters: ('x', ",
         "sql rows": "[SQL: INSERT INTO t (password) VALUES (?)] [parameters: [('x'), (",
         "call no close": "BasicAuth('",
+        "pydantic input": "api_key\n  x [type=t, input_value='",
+        "pydantic cut": "input_value={'a': 'b...rd': '",
+        "interpolation": "found: '%",
+        "unparsed": "Failed to parse: 'a:",
+        "quoted target": "'h:1/s",
+        "smtp reply": "421 4.3.2 h ",
+        "webhook path": "http://h/hooks/",
+        "display name": "Ab Cd <a@b.io>",
+        "escaped bytes": "\\x00a",
+        "ssh public key": "AAAAB3NzaC1yc2E/",
+        "fingerprint": "SHA256:",
+        "enum member": "<SpanKind.INTERNAL: 6>",
         "mixed": "password='x' host=h-1.corp.internal:5432 u@h.io 10.0.0.1 ",
     }
 

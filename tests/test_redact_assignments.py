@@ -189,3 +189,54 @@ def test_what_is_derived_from_a_password_is_a_secret() -> None:
     value = "pbkdf2_sha256$600000$Zx81Kq$abcDEF123456"
     assert found(f"password_hash='{value}'") == [("secret", value)]
     assert found(f"password_digest = '{value}'") == [("secret", value)]
+
+
+def test_django_names_its_database_before_its_engine() -> None:
+    """A Django settings dict prints ``'NAME'`` first and ``'ENGINE'`` later: the name
+    is still the database's."""
+    text = (
+        "    databases = {'default': {'NAME': 'payments_prod_eu', 'USER': 'svc_pay', "
+        "'ENGINE': 'django.db.backends.postgresql'}}"
+    )
+    assert "payments_prod_eu" not in scrub(text)
+    assert "'NAME': 'label'" in scrub("    fields = {'NAME': 'label', 'TYPE': 'text'}")
+
+
+def test_a_bare_key_goes_only_when_its_value_is_key_material() -> None:
+    """``key = <random>`` (Django's signing key) goes; cache and dict keys stay."""
+    clean = scrub(
+        "    key = 'h9Xr2#Lw8vQe5!Tz0Bn4&Ks7Mc1^Yd6P'\n"
+        "    key = 'user:1234:profile'\n"
+        "    d = {'key': 'orders_by_customer_id'}"
+    )
+    assert "h9Xr2#Lw8vQe5" not in clean
+    assert "key = 'user:1234:profile'" in clean
+    assert "'key': 'orders_by_customer_id'" in clean
+
+
+def test_code_is_no_value() -> None:
+    """An attribute named like its key and a subscript are expressions, not secrets, and
+    the key's name is never taken for a value found elsewhere."""
+    text = (
+        '    return Smtp(host=good.host, port="tls", password=good.password)\n'
+        '    return oracledb.connect(user=s["user"], password=s["password"], dsn=s["dsn"])'
+    )
+    assert scrub(text) == text
+
+
+def test_a_sentence_after_an_error_code_stays() -> None:
+    """``expired_token: The token is expired`` (authlib) is prose; ``password: hunter2
+    is wrong`` still loses the password."""
+    assert scrub("ExpiredTokenError: expired_token: The token is expired").endswith(
+        "expired_token: The token is expired"
+    )
+    assert "hunter2" not in scrub("error: password: hunter2 is wrong")
+
+
+def test_a_urls_user_information_is_no_key() -> None:
+    """``https://x-access-token:<token>@github.com/...``: the URL keeps its host and
+    path; the user and the token go."""
+    clean = scrub(
+        "git push https://x-access-token:ghs_4kQ9mZ2xW7vL1pN8cR3tY6bF0jH5sDgA2Ke@github.com/acme/infra.git"
+    )
+    assert clean == "git push https://<user>:<token:github>@github.com/acme/infra.git"

@@ -125,9 +125,9 @@ def test_calls_keep_what_is_not_a_literal() -> None:
 
 
 def test_a_connect_string_passed_as_the_user_is_read_by_its_parts() -> None:
-    """``cx_Oracle.connect('scott/tiger@db:1521/svc')``: the EZConnect string keeps its
+    """``cx_Oracle.connect('scott/tiger@db:41521/svc')``: the EZConnect string keeps its
     shape, each part removed as what it is; an e-mail login stays an e-mail address."""
-    oracle = clean("cx_Oracle.connect('scott/tiger@ora-prod.fin.local:1521/FINPDB1')")
+    oracle = clean("cx_Oracle.connect('scott/tiger@ora-prod.fin.local:41521/FINPDB1')")
     assert oracle == "cx_Oracle.connect('<user>/<password>@<host-1>:<port>/<database>')"
     assert clean("smtp.login('noreply@acme-mail.eu', 'SmtpS3cret')") == (
         "smtp.login('<email>', '<password>')"

@@ -113,3 +113,35 @@ def test_host_parts_reads_every_host_slot_shape() -> None:
 def test_many_slashes_cost_nothing() -> None:
     """A text of slashes is no URL, and reading it finds nothing."""
     assert list(ConnectionUrls()("//" * 5000 + " a//b c://")) == []
+
+
+def test_a_url_cut_in_its_host_and_a_port_that_is_no_number() -> None:
+    """pydantic's cut ``'amqps://mq-order...'`` leaves part of a host, which goes; a
+    template's ``host:port`` still names its host."""
+    clean = scrub("url = 'amqps://mq-order...rd'\nurl = 'postgres://u:p@pg-etl.int:port/etl'")
+    assert leaks(clean, ["mq-order", "pg-etl.int"]) == []
+    assert "...rd'" in clean
+    assert ":port/" in clean
+
+
+def test_a_webhooks_path_is_its_credential() -> None:
+    """Mattermost's and Teams' hook keys go; a settings page named hooks stays."""
+    clean = scrub(
+        "404 for url: http://chat.acme.internal:28065/hooks/x3n9fq7kbj8mtg4r1wz6ycpd5e\n"
+        "400 for url: https://acme.webhook.office.com/webhookb2/7c1e4a2b-93d5-4f08@5f2b8e19-0a4c"
+        "/IncomingWebhook/9e4b2c7a1f8d4e6b0a3c5d7f9b1e2a4c/3b6d9f2a-5c8e?x=1\n"
+        "see https://github.com/org/repo/settings/hooks/new"
+    )
+    assert (
+        leaks(
+            clean,
+            [
+                "x3n9fq7kbj8mtg4r1wz6ycpd5e",
+                "7c1e4a2b-93d5-4f08",
+                "9e4b2c7a1f8d4e6b0a3c5d7f9b1e2a4c",
+            ],
+        )
+        == []
+    )
+    assert "/IncomingWebhook/" in clean
+    assert "https://github.com/org/repo/settings/hooks/new" in clean

@@ -147,3 +147,10 @@ def test_a_url_encoded_name_is_no_token() -> None:
     key = "kJ8+Lm9/Np0Qr1St2Uv3Wx4Yz5Ab6Cd7Ef8Gh9Ij0Kl1Mn2"
     assert key not in scrub(f"sasl.password={key}")
     assert key not in scrub(f"blob {key} end")
+
+
+def test_a_tools_hyphenated_directory_is_no_token() -> None:
+    """poetry's ``<project>-<hash>-py3.11`` stays; a base64url token with hyphens goes."""
+    path = "/root/.cache/pypoetry/virtualenvs/acme-worker-Zx1kQ9aB-py3.11/lib"
+    assert scrub(path) == path
+    assert "aB3kLmQ7pR2sT4vW" not in scrub("x = 'Zx9-aB3kLmQ7pR2sT4vW6yZ8bC1dE3fG5'")

@@ -52,11 +52,11 @@ from fixtures.secrets import (
         (f'Cannot open database "{DB_NAME}" requested by the login.', [DB_NAME]),
         (
             f'DPY-6001: Service "{ORACLE_SERVICE}" is not registered with the listener at host '
-            f'"{ORACLE_HOST}" port 1521.',
-            [ORACLE_SERVICE, ORACLE_HOST, "1521"],
+            f'"{ORACLE_HOST}" port 41521.',
+            [ORACLE_SERVICE, ORACLE_HOST, "41521"],
         ),
         (f"Error 111 connecting to {REDIS_HOST}:{DB_PORT}. Connection refused.", [REDIS_HOST]),
-        (f"Error 110 connecting to {DB_IP}:6379. Connection timed out.", [DB_IP, "6379"]),
+        (f"Error 110 connecting to {DB_IP}:46379. Connection timed out.", [DB_IP, "46379"]),
         (
             f"{MONGO_HOST}:27017: [Errno 111] Connection refused, Topology Description: "
             f"<TopologyDescription servers: [<ServerDescription ('{MONGO_HOST}', 27017) "
@@ -111,3 +111,16 @@ def test_cassandras_unquoted_username() -> None:
     message = 'message="Provided username cass_app and/or password are incorrect"'
     assert scrub(message) == 'message="Provided username <user> and/or password are incorrect"'
     assert scrub("the user has_permission flag") == "the user has_permission flag"
+
+
+def test_more_names_drivers_and_servers_give() -> None:
+    """Oracle's ``SID "x"``, redis-py's unbracketed ``v6:port``, a mail server's own name
+    after its reply code, and ``by user x``."""
+    clean = scrub(
+        'DPY-6003: SID "MESPRD01" is not registered with the listener\n'
+        "Error 113 connecting to fd00:5:6::2:46385. Connect call failed\n"
+        "(421, b'4.3.2 mailgw01 Service not available, closing transmission channel')\n"
+        "Sender address rejected: not owned by user svc_payslips"
+    )
+    assert leaks(clean, ["MESPRD01", "fd00:5:6::2", "46385", "mailgw01", "svc_payslips"]) == []
+    assert "Service not available, closing transmission channel" in clean

@@ -38,44 +38,44 @@ def test_libpq_keyword_without_equals() -> None:
 @pytest.mark.parametrize(
     "conn",
     [
-        f"DRIVER={{ODBC Driver 18 for SQL Server}};SERVER=tcp:{MSSQL_HOST},1433;"
+        f"DRIVER={{ODBC Driver 18 for SQL Server}};SERVER=tcp:{MSSQL_HOST},41433;"
         f"DATABASE={DB_NAME};UID={DB_USER};PWD={{{DB_PASSWORD}}};Encrypt=yes",
         f"Server={MSSQL_HOST};Database={DB_NAME};User Id={DB_USER};Password={DB_PASSWORD};",
-        f"Data Source={MSSQL_HOST},1433;Initial Catalog={DB_NAME};User ID={DB_USER};"
+        f"Data Source={MSSQL_HOST},41433;Initial Catalog={DB_NAME};User ID={DB_USER};"
         f"Password={DB_PASSWORD}",
-        f"jdbc:sqlserver://{MSSQL_HOST}:1433;databaseName={DB_NAME};user={DB_USER};"
+        f"jdbc:sqlserver://{MSSQL_HOST}:41433;databaseName={DB_NAME};user={DB_USER};"
         f"password={DB_PASSWORD}",
     ],
 )
 def test_odbc_and_ado_net_strings(conn: str) -> None:
     """SQL Server strings (ODBC, ADO.NET, JDBC) lose server, port, database, user, password."""
     out = scrub(f"conn_str = '{conn}'")
-    assert leaks(out, [MSSQL_HOST, DB_NAME, DB_USER, DB_PASSWORD, "1433"]) == []
+    assert leaks(out, [MSSQL_HOST, DB_NAME, DB_USER, DB_PASSWORD, "41433"]) == []
     assert "Encrypt=yes" in out or "ODBC" not in conn
 
 
 def test_oracle_tns_descriptor() -> None:
     """A TNS descriptor loses HOST, PORT and SERVICE_NAME, keeps its grammar."""
     tns = (
-        f"(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST={ORACLE_HOST})(PORT=1521))"
+        f"(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST={ORACLE_HOST})(PORT=41521))"
         f"(CONNECT_DATA=(SERVICE_NAME={ORACLE_SERVICE})))"
     )
     out = scrub(f"dsn = '{tns}'")
-    assert leaks(out, [ORACLE_HOST, ORACLE_SERVICE, "1521"]) == []
+    assert leaks(out, [ORACLE_HOST, ORACLE_SERVICE, "41521"]) == []
     assert "(PROTOCOL=TCP)" in out
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        f"cx_Oracle.connect('{DB_USER}/{DB_PASSWORD}@{ORACLE_HOST}:1521/{ORACLE_SERVICE}')",
-        f"dsn = '{ORACLE_HOST}:1521/{ORACLE_SERVICE}'",
+        f"cx_Oracle.connect('{DB_USER}/{DB_PASSWORD}@{ORACLE_HOST}:41521/{ORACLE_SERVICE}')",
+        f"dsn = '{ORACLE_HOST}:41521/{ORACLE_SERVICE}'",
     ],
 )
 def test_oracle_easy_connect(text: str) -> None:
     """EZConnect ``user/password@host:port/service`` and ``host:port/service``."""
     out = scrub(text)
-    assert leaks(out, [DB_USER, DB_PASSWORD, ORACLE_HOST, ORACLE_SERVICE, "1521"]) == []
+    assert leaks(out, [DB_USER, DB_PASSWORD, ORACLE_HOST, ORACLE_SERVICE, "41521"]) == []
 
 
 def test_ldap_names() -> None:
@@ -102,3 +102,11 @@ def test_a_distinguished_name_given_as_the_user_names_its_account() -> None:
     first component) and the domain go, the structure stays."""
     text = "ldap3.Connection(srv, user='cn=svc-reader,ou=apps,dc=corp,dc=internal')"
     assert scrub(text) == "ldap3.Connection(srv, user='cn=<user>,ou=apps,dc=<host-1>')"
+
+
+def test_an_easy_connect_target_on_its_own() -> None:
+    """``dsn = 'host:port/service'`` loses all three parts; a web URL's path stays."""
+    clean = scrub(
+        "    dsn = 'ora-7.fin.corp:41521/FINPDB1.halcyon.corp'\n x = 'http://a.b.internal:8080/api'"
+    )
+    assert clean == "    dsn = '<host-1>:<port>/<database>'\n x = 'http://<host-2>:8080/api'"

@@ -82,3 +82,13 @@ def test_vendor_apis_stay_and_their_tenants_go() -> None:
     assert is_public_host("discord.com")
     assert not is_public_host("acme-corp.okta.com")
     assert not is_public_host("acme.atlassian.net")
+
+
+def test_reserved_names_and_public_registries() -> None:
+    """``.example`` and ``.test`` hosts are hosts (with a third label or a hyphen);
+    container registries and mail providers are public."""
+    assert looks_like_fqdn("mssql-hr.ad.contoso-corp.example")
+    assert not looks_like_fqdn("app.test")  # a module in free text
+    assert is_public_host("ghcr.io")
+    assert is_public_host("smtp.mailgun.org")
+    assert is_public_host("docs.oracle.com")

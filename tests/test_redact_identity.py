@@ -148,3 +148,21 @@ def test_other_paths_that_name_their_user(path: str, clean: str) -> None:
     """pytest's ``pytest-of-<user>``, ``~user/`` and NFS ``/homes/<user>/`` name a user;
     Homebrew's own ``linuxbrew`` account and a tilde in prose name nobody."""
     assert redact_text(path, environ={}, local=False).text == clean
+
+
+def test_a_persons_name_before_their_address_goes() -> None:
+    """git's ``Name <address>`` and a mail header's ``"Surname, Name" <address>``: the
+    name goes with the address; a sentence before ``<address>`` stays."""
+    clean = scrub(
+        "    author = 'Karin Lindqvist <karin.lindqvist@nordwind.se>'\n"
+        'From: "Okonkwo, Chidi" <c@brightdata-labs.io>\n'
+        "write to sales team <sales@acme-corp.com>"
+    )
+    assert leaks(clean, ["Karin", "Lindqvist", "Okonkwo"]) == []
+    assert "write to sales team <<email>>" in clean
+
+
+def test_a_urls_user_is_no_email_address() -> None:
+    """A Sentry DSN's key is the user of a URL: the host stays readable as a host."""
+    clean = scrub("dsn = 'https://3f9a2b7c4d1e4f6a8b0c2d4e6f8a0b1c@o450123.ingest.sentry.io/45051'")
+    assert clean == "dsn = 'https://<user>@<host-1>/45051'"

@@ -20,3 +20,18 @@ def test_the_summary_reads_like_a_sentence() -> None:
     assert summary == "removed: 2 passwords, 1 host, 3 ports"
     assert Redactions().summary() == "removed: nothing"
     assert list(KINDS)[:2] == ["private_key", "password"]
+
+
+def test_values_that_identify_nothing_stay() -> None:
+    """root and the ports services listen on by default stay, wherever they are found;
+    an unusual port goes."""
+    from fixtures.redaction_samples import scrub
+
+    assert (
+        scrub("mysql --user root -P 3306 -h 127.0.0.1") == "mysql --user root -P 3306 -h 127.0.0.1"
+    )
+    assert (
+        scrub("connect to http://localhost:8000/o/token/")
+        == "connect to http://localhost:8000/o/token/"
+    )
+    assert "45873" not in scrub("connection to server at h, port 45873 failed")

@@ -24,8 +24,8 @@ def test_ip_addresses_anywhere(address: str) -> None:
 
 def test_ipv6_with_brackets_zone_and_port() -> None:
     """``[v6]:port``, ``v6%zone`` and socket tuples with flow info and scope."""
-    out = scrub(f"tried [{IPV6}]:5432, fe80::1ff:fe23:4567%eth0 and ('{IPV6}', 5432, 0, 2)")
-    assert leaks(out, [IPV6, "fe80::1ff:fe23:4567", "5432"]) == []
+    out = scrub(f"tried [{IPV6}]:45432, fe80::1ff:fe23:4567%eth0 and ('{IPV6}', 45432, 0, 2)")
+    assert leaks(out, [IPV6, "fe80::1ff:fe23:4567", "45432"]) == []
 
 
 @pytest.mark.parametrize(
@@ -74,8 +74,8 @@ def test_python_names_are_kept(text: str) -> None:
 
 def test_names_with_a_port() -> None:
     """``name-with-dash:port`` and ``name07:port`` are hosts with ports."""
-    out = scrub("broker kafka-eu-1:9092 and ledgerdb07:1433 down")
-    assert leaks(out, ["kafka-eu-1", "ledgerdb07", "9092", "1433"]) == []
+    out = scrub("broker kafka-eu-1:29092 and ledgerdb07:41433 down")
+    assert leaks(out, ["kafka-eu-1", "ledgerdb07", "29092", "41433"]) == []
 
 
 def test_a_port_in_prose() -> None:

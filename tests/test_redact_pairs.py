@@ -36,3 +36,8 @@ def test_other_tuples_stay() -> None:
     """Tuples whose first item names nothing sensitive, and longer tuples, are kept."""
     for text in ("('name', 'value')", "('password', 'x', 'y')", "('user_count', 3)"):
         assert found(text) == [], text
+
+
+def test_a_calls_arguments_are_no_tuple() -> None:
+    """``cp.get("database", "password")`` names a section and an option: nothing goes."""
+    assert found('    return cp.get("database", "password")') == []

@@ -98,3 +98,21 @@ def test_the_samples_meet_the_bar_through_the_command_line(tmp_path: Path) -> No
     figures = _score(corpus)
     assert figures["leaked"] == 0
     assert figures["keep"] >= 0.98
+
+
+PROBES = sorted((ROOT / "fixtures" / "probes").glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("corpus", PROBES, ids=[p.stem for p in PROBES])
+def test_the_probe_corpora_meet_the_bar(corpus: Path) -> None:
+    """Tracebacks printed by real drivers, clients and frameworks that the dev corpus
+    does not hold (fixtures/probes), scored the same way: leaked=0 and the same bar."""
+    figures = _score(corpus)
+    assert figures["leaked"] == 0
+    assert figures["keep"] >= 0.98
+    assert figures["neg_damage"] <= 0.01
+
+
+def test_the_probe_corpora_are_there() -> None:
+    """The three probe corpora ship with the tests (databases, network, applications)."""
+    assert [p.stem for p in PROBES] == ["app", "db", "net"]

@@ -174,3 +174,15 @@ def test_real_values_are_not_skipped(value: str) -> None:
 def test_a_call_is_code_not_a_value() -> None:
     """``password=get_password()``: a value followed by a call is a reference in code."""
     assert skip_value("get_password", followed_by="(")
+
+
+def test_f_strings_odbc_escapes_and_format_fields() -> None:
+    """``f"..."`` is a quoted value; ODBC's ``}}`` is a ``}`` inside braces; a format
+    field named like a key (``{token}``) is no value."""
+    text = 'f"Bearer {api_key}"'
+    assert read_value(text, 0) == (2, len(text) - 1)
+    odbc = "{Pa;ss}}w0rd=9};UID=sa"
+    span = read_value(odbc, 0)
+    assert span is not None
+    assert odbc[span[0] : span[1]] == "Pa;ss}}w0rd=9"
+    assert read_value("{token}&x=1", 0) is None

@@ -115,3 +115,24 @@ def test_the_user_names_of_token_logins_are_not_swept() -> None:
     assert "pypi-AgEIcHlwaS5vcmcCJGUx" not in clean
     assert "gitlab.acme-corp.com" not in clean
     assert "pypi.acme-corp.com" not in clean
+
+
+def test_a_learned_user_is_found_whatever_its_case() -> None:
+    """A home directory's ``lindqvist`` is also ``Lindqvist`` in a person's name."""
+    vault = Vault()
+    vault.learn("home", "lindqvist")
+    text = "author = Karin Lindqvist"
+    assert [text[a:b] for a, b, *_ in vault.sweep(Scan(text))] == ["Lindqvist"]
+
+
+def test_escapes_end_words_but_hyphens_and_dots_join_them() -> None:
+    """In MySQL's handshake bytes ``\\x00svc_app\\x00`` the user stands alone; in
+    ``elastic-transport`` and ``db.orders.find`` the learned names are parts of others."""
+    vault = Vault()
+    vault.learn("user", "svc_app")
+    vault.learn("user", "elastic")
+    vault.learn("database", "orders")
+    text = "data = b'\\x00svc_app\\x00' elastic-transport db.orders.find orders"
+    found = [(text[a:b], a) for a, b, *_ in vault.sweep(Scan(text))]
+    assert [value for value, _ in found] == ["svc_app", "orders"]
+    assert found[1][1] == len(text) - len("orders")

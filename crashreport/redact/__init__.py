@@ -39,6 +39,7 @@ from crashreport.redact.identity import (
 from crashreport.redact.known import base64_forms, read_environment
 from crashreport.redact.network import HostNames, IpAddresses, Ports, SocketAddresses
 from crashreport.redact.pairs import KeyValueTuples
+from crashreport.redact.rejected import RejectedValues
 from crashreport.redact.scan import ScanRule
 from crashreport.redact.sql import SqlParameters
 
@@ -72,6 +73,7 @@ BUILTIN_RULES: tuple[ScanRule, ...] = (
     CredentialCalls(),
     SqlParameters(),
     KeyValueTuples(),
+    RejectedValues(),
     AuthorizationHeaders(),
     RandomTokens(),
     AssignedConnectionParts(),

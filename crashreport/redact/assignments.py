@@ -134,6 +134,8 @@ def _one(
             return [], near, None  # prose: "bad auth : authentication failed"
     elif following == "=":
         return [], near, None  # a comparison
+    if separator == ":" and text[key_start - 2 : key_start] == "//":
+        return [], near, None  # a URL's user information (https://x-access-token:ghs_x@h)
     if key_start:
         before = text[key_start - 1]
         if before == "\\":
@@ -158,13 +160,20 @@ def _one(
         return [], sep + _MESSAGE_LOOK, None  # "telegram.error.InvalidToken: Invalid token"
     kind = classify_key(key)
     reach = near
+    random_only = False
     if kind is None:
-        if key != "name" and key != "NAME" and key != "Name":
+        if key == "key" or key == "KEY" or key == "Key":
+            # a bare ``key`` is a cache key or a dict key as often as a signing
+            # key (Django's SECRET_KEY in signing.loads): only a random value goes
+            kind = "secret"
+            random_only = True
+        elif key != "name" and key != "NAME" and key != "Name":
             return [], near, None
-        if not _database_section(cls, match_start):
+        elif not _database_section(cls, match_start):
             return [], _NOWHERE, None
-        kind = "database"
-        reach = _NOWHERE  # it depended on the lines above
+        else:
+            kind = "database"
+            reach = _NOWHERE  # it depended on the lines above
     pos = sep + 1
     if following == ">" and separator == "=":
         pos += 1  # =>
@@ -230,12 +239,30 @@ def _one(
             return [], reach, None  # "to address: Name or service not known"
     if skip_value(value, after):
         return [], reach, None
+    if (
+        separator == ":"
+        and kind in SECRET_KINDS
+        and not quoted
+        and value.isalpha()
+        and after == " "
+        and text[span[1] + 1 : span[1] + 2].islower()
+    ):
+        return [], reach, None  # a sentence after an error code: "expired_token: The token is"
+    if random_only and not _random_key(value):
+        return [], reach, None
     if not quoted and (after == "," or after == ")") and _IDENTIFIER.fullmatch(value):
         # a keyword argument in code: connect(password=pw) -- pw holds a password
         if classify_key(value) == kind:
             return [], reach, (value, kind)  # connect(password=db_password): a variable's name
         return [(kind, span[0], span[1])], reach, (value, kind)
     return [(kind, span[0], span[1])], reach, None
+
+
+def _random_key(value: str) -> bool:
+    """Whether a bare ``key``'s value is key material: long, no spaces, random."""
+    from crashreport.redact.credentials import looks_random  # it imports this module
+
+    return len(value) >= 16 and " " not in value and looks_random(value)
 
 
 def _exception_line(text: str, key: str, sep: int) -> bool:
@@ -299,7 +326,10 @@ def _database_section(cls: str, pos: int) -> bool:
     Read in ``cls`` (quotes as ``"``, ``:`` as ``=``), by a few bounded ``rfind``.
     """
     start = max(0, pos - 300)
-    return any(cls.rfind(marker, start, pos) != -1 for marker in _SECTION_MARKERS)
+    if any(cls.rfind(marker, start, pos) != -1 for marker in _SECTION_MARKERS):
+        return True
+    # Django prints a settings dict in its own order: 'NAME' first, 'ENGINE' later
+    return cls.find('"engine"=', pos, pos + 600) != -1
 
 
 _SECTION_MARKERS = (
@@ -307,6 +337,8 @@ _SECTION_MARKERS = (
     'database"=',
     "db=",
     'db"=',
+    "databases =",
+    'databases"=',
     "[database]",
     "[db]",
     "engine=",

@@ -90,6 +90,8 @@ def _split_port(hostport: str) -> tuple[str, str]:
         host, _, port = hostport.partition(":")
         if _PORT.fullmatch(port):
             return host, port
+        if not port or port.isalpha():
+            return host, ""  # a port that is no number ("h:port" in a template): the host stays one
     return hostport, ""
 
 
@@ -176,11 +178,16 @@ def _url_parts(
         # a repr cut short in the middle (pydantic: 'redis://:pw....internal:6379/0'):
         # user information up to the cut, and what is left of the host after it
         cut = rest.index("...")
-        if ":" in rest[:cut]:
-            yield from _userinfo(rest[:cut], start)
+        head = rest[:cut]
+        if ":" in head:
+            yield from _userinfo(head, start)
+        elif head:  # no user information shown: the cut is in the host ('amqps://mq-ord...')
+            yield start, start + cut, "host", None, "", None
         tail = cut + 3
         while tail < len(rest) and rest[tail] == ".":
             tail += 1
+        if not any(c in rest[tail:] for c in ".:/@"):
+            return  # what follows the cut is the rest of the repr, not of this URL
         at = tail - 1
     elif at > 0:
         yield from _userinfo(rest[:at], start)
@@ -192,6 +199,33 @@ def _url_parts(
     driverless = scheme.rsplit("+", 1)[0]  # postgresql+psycopg -> postgresql
     if rest[host_end : host_end + 1] == "/" and driverless not in _WEB_SCHEMES:
         yield from _database(rest, host_end + 1, start)
+    elif "hook" in rest or "Hook" in rest:
+        yield from _webhook_keys(rest, host_end, start)
+
+
+# A webhook's URL is its credential: whoever has it can post (Mattermost
+# /hooks/<key>, Teams /webhookb2/<id>@<tenant>/IncomingWebhook/<id>/<key>).
+_HOOK_SEGMENTS = ("/hooks/", "/webhook/", "/webhooks/", "/webhookb2/", "/incomingwebhook/")
+_MIN_HOOK_KEY = 8
+
+
+def _webhook_keys(rest: str, path_start: int, base: int) -> Iterator[Hit]:
+    """The path segments after a webhook's marker, each a token (8+ characters)."""
+    low = rest.lower()
+    query = min(
+        (i for i in (rest.find("?", path_start), rest.find("#", path_start)) if i != -1),
+        default=len(rest),
+    )
+    for marker in _HOOK_SEGMENTS:
+        at = low.find(marker, path_start, query)
+        if at == -1:
+            continue
+        position = at + len(marker)
+        for segment in rest[position:query].split("/"):
+            if len(segment) >= _MIN_HOOK_KEY and segment.lower() != "incomingwebhook":
+                yield base + position, base + position + len(segment), "token", None, "", None
+            position += len(segment) + 1
+        return
 
 
 def _userinfo_end(rest: str) -> int:

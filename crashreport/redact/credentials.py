@@ -293,7 +293,13 @@ class RandomTokens(ScanRule):
     def hits(self, scan: Scan) -> Iterator[Hit]:
         text = scan.text
         seen: dict[str, bool] = {}  # a token is printed many times in one traceback
+        public = _public_keys(scan)
+        index = 0
         for start, end in _token_starts(scan):
+            while index < len(public) and public[index][1] <= start:
+                index += 1  # runs come in order: the key before them is behind for good
+            if index < len(public) and public[index][0] <= start:
+                continue  # inside an SSH public key or a fingerprint: published by design
             value = text[start:end]
             verdict = seen.get(value)
             if verdict is None:
@@ -302,6 +308,35 @@ class RandomTokens(ScanRule):
                 while end < len(text) and end - start < 4096 and text[end] == "=":
                     end += 1  # base64 padding
                 yield start, end, "token", None, "", None
+
+
+# How OpenSSH's base64 public keys start (ssh-rsa, ssh-ed25519, ecdsa-sha2-..., ssh-dss)
+# and what precedes a fingerprint: these are published, not secrets.
+_PUBLIC_KEY_STARTS = ("AAAAB3NzaC1", "AAAAC3NzaC1", "AAAAE2VjZHNh", "AAAAB3NzaC1kc3")
+_FINGERPRINT_BEFORE = ("SHA256:", "MD5:")
+_BASE64_RUN = lazy(r"[A-Za-z0-9+/=]{0,16384}+")
+
+
+def _public_keys(scan: Scan) -> list[tuple[int, int]]:
+    """Spans of OpenSSH public keys and fingerprints, in order. Linear: each marker
+    is a literal found by ``str.find``, each span one bounded possessive run paid
+    for (``Scan.budget``), and the search for a marker goes on after its span."""
+    text = scan.text
+    if "AAAA" not in text and "SHA256:" not in text and "MD5:" not in text:
+        return []
+    spans: list[tuple[int, int]] = []
+    for marker in (*_PUBLIC_KEY_STARTS, *_FINGERPRINT_BEFORE):
+        at = text.find(marker)
+        while at != -1:
+            start = at + len(marker) if marker in _FINGERPRINT_BEFORE else at
+            run = _BASE64_RUN.match(text, start)
+            end = run.end() if run is not None else start
+            if end > start:
+                scan.spend()
+                spans.append((start, end))
+            at = text.find(marker, max(end, at + len(marker)))
+    spans.sort()
+    return spans
 
 
 def _random_run(value: str) -> bool:
@@ -313,7 +348,20 @@ def _random_run(value: str) -> bool:
         return False  # short, or a hex digest or UUID
     if "+" in stripped and _plus_joined_words(stripped):
         return False  # a URL-encoded name: driver=ODBC+Driver+18+for+SQL+Server
+    if "-" in stripped and _hyphenated_name(stripped):
+        return False  # poetry's virtualenv: acme-worker-Zx1kQ9-py3.11
     return looks_random(stripped)
+
+
+def _hyphenated_name(value: str) -> bool:
+    """Mostly lower-case words joined by ``-``, with at most one short random part,
+    as tools name directories (``<project>-<hash>-py3``). A token's ``-`` (base64url)
+    falls between random-case runs."""
+    pieces = value.split("-")
+    if len(pieces) < 3:
+        return False
+    mixed = [piece for piece in pieces if not (piece.islower() or piece.isdigit())]
+    return len(mixed) <= 1 and all(len(piece) <= 8 for piece in mixed)
 
 
 def _plus_joined_words(value: str) -> bool:

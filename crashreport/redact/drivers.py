@@ -37,6 +37,7 @@ _WORD_KINDS = {
     "db": "database",
     "keyspace": "database",
     "service": "database",
+    "sid": "database",
     "user": "user",
     "username": "user",
     "user name": "user",
@@ -65,7 +66,18 @@ _UNQUOTED_DATABASE = tuple(
         ("db", "database"),
         ("keyspace", "database"),
         ("username", "user"),  # not "user": "the user has_access flag" is prose
+        ("for user", "user"),  # ... but "for user" / "by user" name one
+        ("by user", "user"),
     )
+)
+# A mail server names itself after the reply code (RFC 5321): ``421 4.3.2
+# mailgw01 Service not available``, ``220 mx1.corp ESMTP Postfix``.
+# Linear: the literal phrase is searched first; the pattern starts with a
+# reply code (bounded) and reads one bounded host run.
+_SMTP_PHRASES = ("Service not available", "ESMTP")
+_SMTP_HOST = lazy(
+    r"(?:[245]\d\d[ -]|[245]\.\d{1,3}\.\d{1,3} )(?P<host>[A-Za-z0-9][\w.-]{0,252}+)"
+    r" (?:Service not available|E?SMTP)"
 )
 # Redis, aiohttp, generic clients: ``connecting to h:6379``, ``connect to host h:443``.
 # Linear: the literal " to " starts every match, then fixed-width look-behinds.
@@ -106,6 +118,9 @@ class DriverMessages(ScanRule):
         if " to " in low:
             for match in scan.matches(_CONNECTING_TO, low):
                 yield from self._connecting(text, *match.span("value"))
+        if any(phrase in text for phrase in _SMTP_PHRASES):
+            for match in scan.matches(_SMTP_HOST, text):
+                yield from host_parts(text, *match.span("host"), scan.hosts)
         if "Authentication failed" in text:
             for match in scan.matches(_CLICKHOUSE_USER, text):
                 yield match.start("value"), match.end("value"), "user", None, "", None
@@ -138,6 +153,15 @@ class DriverMessages(ScanRule):
             end -= 1  # "connecting to h:6379." ends a sentence
         value = text[start:end]
         host = value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+        if value.count(":") > 1 and not value.startswith("["):
+            # redis-py writes f"{host}:{port}" even for IPv6: a last group of
+            # five digits is no IPv6 group (at most four hex digits), so a port
+            address, _, port = value.rpartition(":")
+            kind = host_kind(address) if len(port) == 5 and port.isdigit() else None
+            if kind:
+                yield start, start + len(address), kind, None, "", None
+                yield end - 5, end, "port", None, "", None
+                return
         if host_kind(host.strip("[]")) and ("." in host or "-" in host or ":" in value):
             yield from host_parts(text, start, end)
 

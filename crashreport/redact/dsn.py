@@ -127,14 +127,21 @@ _EZ_HOST = lazy(
 )
 
 
+# A whole quoted string that is ``host:port/service`` (``dsn = 'db:1521/FINPDB1'``),
+# read in ``cls`` (quotes as ``"``, ``:`` as ``=``). Linear: the literal quote
+# starts every match, and each part is a bounded possessive run.
+_QUOTED_TARGET = lazy(
+    r"\"(?P<host>[a-z0-9][\w.-]{0,252}+)=(?P<port>\d{1,5})/(?P<service>[a-z][\w.$#-]{0,127}+)\""
+)
+
+
 class EzConnect(ScanRule):
-    """``scott/tiger@db-host:1521/ORCLPDB1`` (Oracle easy connect, cx_Oracle strings)."""
+    """``scott/tiger@db-host:1521/ORCLPDB1`` (Oracle easy connect, cx_Oracle strings),
+    and a quoted ``host:port/service`` on its own."""
 
     def hits(self, scan: Scan) -> Iterator[Hit]:
         text, n = scan.text, len(scan.text)
-        if "@" not in text:
-            return
-        for creds in scan.matches(_REV_CREDENTIALS, scan.rcls):
+        for creds in scan.matches(_REV_CREDENTIALS, scan.rcls) if "@" in text else ():
             at = n - 1 - creds.start()
             target = _EZ_HOST.match(text, at + 1)
             if target is None or (host_kind(target["host"]) is None and not target["service"]):
@@ -142,6 +149,10 @@ class EzConnect(ScanRule):
             yield n - creds.end("user"), n - creds.start("user"), "user", None, "", None
             yield n - creds.end("pw"), n - creds.start("pw"), "password", None, "", None
             yield from _target_parts(text, target, scan)
+        if "/" in text and ":" in text:
+            for quoted in scan.matches(_QUOTED_TARGET, scan.cls):
+                yield from host_parts(text, quoted.start("host"), quoted.end("port"), scan.hosts)
+                yield quoted.start("service"), quoted.end("service"), "database", None, "", None
 
 
 def connect_target(text: str, pos: int, scan: Scan) -> Iterator[Hit]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import operator
 
 from crashreport._frozen import Frozen
-from crashreport.redact.kinds import KINDS, PLACEHOLDER, Redactions
+from crashreport.redact.kinds import ANONYMOUS, KINDS, PLACEHOLDER, Redactions
 from crashreport.redact.patterns import lazy
 from crashreport.redact.repeats import (
     blank_repeats,
@@ -296,6 +296,8 @@ def _find(
                     continue
                 if value is None:
                     value = text[start:end]
+                if (kind, value) in ANONYMOUS:
+                    continue  # root, port 443: found, but they identify nothing
                 if (kind, value) not in learned:
                     learn(kind, value)
                 append(hit)

@@ -37,7 +37,8 @@ _PUBLIC_DOMAINS = frozenset(
     discord.com discordapp.com zapier.com twilio.com sendgrid.com sendgrid.net mailgun.net
     huggingface.co npmjs.org npmjs.com bitbucket.org atlassian.com telegram.org paypal.com
     squareup.com datadoghq.com newrelic.com digitalocean.com heroku.com vercel.com
-    netlify.com notion.so notion.com linear.app
+    netlify.com notion.so notion.com linear.app ghcr.io quay.io gcr.io mailgun.org
+    oracle.com office365.com outlook.com
     """.split()
 )
 # Providers that put the customer's name in front of their own: keep the
@@ -71,7 +72,7 @@ _REGION = lazy(r"[a-z]{2}(?:-gov)?-[a-z]+-\d")
 # ``settings.prod``), so there they need a third label, a hyphen or a digit.
 INTERNAL_TLDS = frozenset("internal lan corp intra intranet priv localdomain svc consul".split())
 _WEAK_INTERNAL_TLDS = frozenset(
-    "local home private cluster ec2 vpc dmz prod stage staging infra mgmt".split()
+    "local home private cluster ec2 vpc dmz prod stage staging infra mgmt example test".split()
 )
 # Top-level domains common in host names; two labels suffice for these.
 _STRONG_TLDS = frozenset("com net org io".split())

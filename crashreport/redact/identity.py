@@ -147,6 +147,8 @@ class EmailAddresses(ScanRule):
             escaped = start >= 2 and text[start - 2] == "\\" and before in "nrt"
             if before and (before.isalnum() or before in _NOT_BEFORE_LOCAL) and not escaped:
                 continue
+            if before == "/" and text[start - 2 : start - 1] == "/":
+                continue  # scheme://user@host: a URL's user (see ``connections``), no address
             end = match.end()
             if text[end : end + 1] == ":" and text[end + 1 : end + 2].isdigit():
                 # no e-mail address has a port: a login at a host (cx_Oracle's
@@ -155,6 +157,48 @@ class EmailAddresses(ScanRule):
                 yield from connect_target(text, at + at_length, scan)
                 continue
             yield start, end, "email", None, "", None
+            if before == "<" and text[end : end + 1] == ">":
+                yield from _display_name(text, start - 1)
+
+
+_NAME_WORDS = 4  # "Maria de la Cruz" at most, as a mail header or git writes it
+_NAME_REACH = 80
+
+
+def _display_name(text: str, bracket: int) -> Iterator[Hit]:
+    """The person's name before ``<address>``: ``Karin Lindqvist <k@x.se>``
+    (git authors, mail headers) or ``"Lindqvist, Karin" <k@x.se>``."""
+    end = bracket - 1 if text[bracket - 1 : bracket] == " " else bracket
+    if text[end - 1 : end] in ('"', "'"):
+        quote = text[end - 1]
+        opening = text.rfind(quote, max(0, end - _NAME_REACH), end - 1)
+        if opening != -1 and "\n" not in text[opening:end]:
+            yield opening + 1, end - 1, "user", None, "", None
+        return
+    start = end
+    for _ in range(_NAME_WORDS):
+        word_end = start
+        while (
+            start > 0
+            and end - start < _NAME_REACH
+            and (
+                text[start - 1].isalpha()
+                or text[start - 1] in "-."
+                or (text[start - 1] == "'" and text[start - 2 : start - 1].isalpha())  # O'Brien
+            )
+        ):
+            start -= 1
+        word = text[start:word_end]
+        if not word[:1].isupper():
+            start = word_end
+            break
+        if text[start - 1 : start] != " " or not text[start - 2 : start - 1].isalpha():
+            break
+        start -= 1
+    while start < end and not text[start].isalpha():
+        start += 1  # the space before a word that was no name
+    if start < end and text[start].isupper():
+        yield start, end, "user", None, "", None
 
 
 # ``\\fileserver.corp.internal\exports`` and its repr ``\\\\fileserver...\\\\exports``.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from crashreport._frozen import Frozen
 from crashreport.redact.patterns import lazy
 
-__all__ = ["KINDS", "NUMBERED", "PLACEHOLDER", "Redactions"]
+__all__ = ["ANONYMOUS", "KINDS", "NUMBERED", "PLACEHOLDER", "Redactions"]
 
 # kind -> (singular noun, plural noun) for the summary, in the order shown
 KINDS: dict[str, tuple[str, str]] = {
@@ -31,6 +31,18 @@ KINDS: dict[str, tuple[str, str]] = {
 PLACEHOLDER = lazy(
     r"<(?:private-key|password|token(?::[a-z0-9-]{1,20})?|secret|user|email"
     r"|host-\d{1,6}|ip-\d{1,6}|port|database)>"
+)
+
+# Values that identify nothing, whichever rule finds them: the user every
+# Unix system has, and the ports services listen on by default. An unusual
+# port tells which deployment failed; 5432 only that it is PostgreSQL, which
+# the driver's name says anyway. (Loopback hosts are kept by ``hosts``.)
+_DEFAULT_PORTS = """21 22 23 25 53 80 88 110 123 143 389 443 445 465 587 636 873 990 993 995
+    1080 1433 1521 1883 2049 2181 2375 2376 3000 3306 3389 4222 5000 5432 5601 5671 5672
+    5984 6379 6443 7000 7001 8000 8080 8081 8086 8088 8123 8200 8443 8500 8888 9000 9042
+    9090 9092 9093 9200 9300 9418 11211 15672""".split()
+ANONYMOUS: frozenset[tuple[str, str]] = frozenset(
+    {("user", "root"), *(("port", port) for port in _DEFAULT_PORTS)}
 )
 
 # Kinds whose values are numbered so a report still reads ("host-1 ... host-1").

@@ -158,13 +158,20 @@ _TLD_DOT = lazy(lambda: r"\.(?:" + trie(TLDS) + r")(?![\w-]|\.\w)")
 _REV_LABELS = lazy(r"[a-z0-9_-]{1,63}+(?:\.[a-z0-9_-]{1,63}+){0,12}+")
 _PORT_AFTER = lazy(r":(?P<port>\d{1,5})(?![\d.:])")
 _SERVICE_AFTER = lazy(r"/(?P<service>[A-Za-z][\w$#-]{0,127}+)(?=['\"`\s,)]|$)")
-_HOST_COLON_PORT = lazy(rb":(?P<port>00{1,4})(?![0.:]|\w)")
+_HOST_COLON_PORT = lazy(rb":(?P<port>00{1,4})(?![0.:-]|\w)")  # not a date: v:2025-11-05
 _REV_NAME = lazy(r"[a-z0-9-]{2,96}+")
 _FILE_SUFFIXES = frozenset(
     """py pyc pyi pyx pxd c h cc cpp hpp js ts go rs java rb php txt json yaml yml toml cfg
     ini log html htm md rst sql sh so dll dylib exe whl egg tar gz zip csv xml conf lock pem
     crt key""".split()
 )
+
+
+def _enum_member(name: str) -> bool:
+    """``SpanKind.INTERNAL``, ``Zone.LOCAL``: a CamelCase class and an upper-case
+    member -- host names are not written so."""
+    first, _, last = name.partition(".")
+    return last.isupper() and not first.isupper() and not first.islower()
 
 
 class HostNames(ScanRule):
@@ -203,9 +210,11 @@ class HostNames(ScanRule):
                 continue  # a call: threading.local()
             verdict = verdicts.get(host)
             if verdict is None:
-                verdict = verdicts[host] = host.rsplit(".", 1)[
-                    -1
-                ].lower() not in _FILE_SUFFIXES and looks_like_fqdn(host)
+                verdict = verdicts[host] = (
+                    host.rsplit(".", 1)[-1].lower() not in _FILE_SUFFIXES
+                    and not _enum_member(host)
+                    and looks_like_fqdn(host)
+                )
             if not verdict:
                 continue
             yield start, end, "host", None, "", None

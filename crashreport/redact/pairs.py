@@ -47,6 +47,9 @@ class KeyValueTuples(ScanRule):
             kind = classify_key(key) if key[0].isalpha() or key[0] == "_" else None
             if kind not in _KINDS:
                 continue
+            opening = n - pair.end()
+            if opening and (text[opening - 1].isalnum() or text[opening - 1] in "_."):
+                continue  # a call's arguments, not a tuple: cp.get("database", "password")
             a, b = n - pair.end("value"), n - pair.start("value")
             if text[a - 1] != text[b]:
                 continue  # the quotes around the value do not pair

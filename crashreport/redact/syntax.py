@@ -55,7 +55,7 @@ _HOST_WORDS = frozenset(
 _PORT_WORDS = frozenset({"port"})
 _USER_WORDS = frozenset("user username usr uid login userid principal sub upn cn account".split())
 _DATABASE_WORDS = frozenset(
-    "db dbname database databasename initialcatalog keyspace servicename".split()
+    "db dbname database databasename initialcatalog keyspace servicename replicaset".split()
 )
 # A last word like these makes the key describe *about* a secret, not hold one.
 _NOT_VALUES = frozenset(
@@ -255,8 +255,8 @@ def read_value(text: str, pos: int, *, to_line_end: bool = False) -> tuple[int, 
     n = len(text)
     if pos >= n:
         return None
-    if text[pos] in "bBrRuU" and pos + 1 < n and text[pos + 1] in _QUOTES:
-        pos += 1  # b'...' r"..."
+    if text[pos] in "bBrRuUfF" and pos + 1 < n and text[pos + 1] in _QUOTES:
+        pos += 1  # b'...' r"..." f"..."
     first = text[pos]
     limit = pos + MAX_VALUE if pos + MAX_VALUE < n else n
     if first in _QUOTES:
@@ -265,11 +265,16 @@ def read_value(text: str, pos: int, *, to_line_end: bool = False) -> tuple[int, 
         end = match.end()
         return (pos + 1, end) if end > pos + 1 else None
     if first == "{":
-        close = text.find("}", pos, min(limit, pos + 256))
+        end_at = min(limit, pos + 256)
+        close = text.find("}", pos, end_at)
+        while close != -1 and text[close + 1 : close + 2] == "}":
+            close = text.find("}", close + 2, end_at)  # ODBC writes "}" as "}}" inside braces
         inner = text[pos + 1 : close] if close != -1 else ""
         # ODBC braces a value ({a;b}); a dict or a format field is not a value
         if close == -1 or not inner or any(c in inner for c in ":'\""):
             return None
+        if inner.isidentifier() and classify_key(inner) is not None:
+            return None  # f"...?access_token={token}": a format field named like its key
         return pos + 1, close
     if to_line_end:
         line = _TO_LINE_END.match(text, pos, limit)
@@ -300,12 +305,18 @@ def skip_value(value: str, followed_by: str = "") -> bool:
     ) and _TEMPLATE.search(stripped):
         return True
     # a reference in code (settings.DB_PASSWORD, os.environ[...]), not a literal
-    if followed_by[:1] in ("(", "["):
-        return True
+    if followed_by[:1] in ("(", "[") or (stripped[-1] in "([" and followed_by[:1] in _QUOTES):
+        return True  # ... or s["password"], read up to its quote
     # the name of an exception class, in prose: "nothing secret: ValueError in x.py"
     if stripped.endswith(_EXCEPTION_ENDINGS) and _EXCEPTION_NAME.fullmatch(stripped):
         return True
     if "." not in stripped:
         return False
-    match = _CODE_REFERENCE.fullmatch(stripped)
-    return bool(match and stripped.split(".", 1)[0] in _CODE_ROOTS)
+    if not _CODE_REFERENCE.fullmatch(stripped):
+        return False
+    # settings.DB_PASSWORD, or any object's attribute named like a key
+    # (good.password, cfg.db_host): an expression, not a literal
+    last = stripped.rsplit(".", 1)[1]
+    return stripped.split(".", 1)[0] in _CODE_ROOTS or (
+        len(last) > 3 and classify_key(last) is not None
+    )

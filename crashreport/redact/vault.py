@@ -41,7 +41,7 @@ _WORDISH = lazy(r"\w")
 _PLAIN = lazy(r"[A-Za-z0-9_.~-]*")  # the same in every encoded form
 _ESCAPE = lazy(r"%[0-9A-Fa-f]{2}")
 _SECRET_KINDS = frozenset({"password", "token", "secret", "private_key"})
-_FOLDED = frozenset({"host", "email"})
+_FOLDED = frozenset({"host", "email", "user", "home"})
 
 
 class Vault:
@@ -308,6 +308,24 @@ def _bounded(text: str, start: int, end: int, kind: str) -> bool:
         if (before == "." or after == ".") and kind == "port":
             return False
         return not (before == " " and text[max(0, start - 5) : start] == "line ")
+    if before in _IDENT and _after_escape(text, start):
+        before = ""  # b'\x00svc_app\x00' (MySQL's handshake), 'a\nsvc_app': escapes end words
+    if kind in ("user", "database") and (before in ("-", ".") or after == "-"):
+        return False  # elastic-transport, db.orders.find: part of a longer name
     return not (text[start] in _IDENT and before in _IDENT) and not (
         text[end - 1] in _IDENT and after in _IDENT
     )
+
+
+def _after_escape(text: str, start: int) -> bool:
+    """Whether ``start`` follows a backslash escape of a repr: ``\\n``, ``\\x00``."""
+    if start >= 2 and text[start - 2] == "\\" and text[start - 1] in "nrt0":
+        return True
+    return (
+        start >= 4
+        and text[start - 4 : start - 2] == "\\x"
+        and all(c in _HEX for c in text[start - 2 : start])
+    )
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
