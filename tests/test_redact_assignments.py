@@ -240,3 +240,17 @@ def test_a_urls_user_information_is_no_key() -> None:
         "git push https://x-access-token:ghs_4kQ9mZ2xW7vL1pN8cR3tY6bF0jH5sDgA2Ke@github.com/acme/infra.git"
     )
     assert clean == "git push https://<user>:<token:github>@github.com/acme/infra.git"
+
+
+def test_a_persons_name_beside_their_address_goes() -> None:
+    """``'name': 'Chidi Okonkwo'`` or ``first_name=`` next to an e-mail address is a
+    person; a job's name, or a name on a line without an address, stays."""
+    clean = scrub(
+        "    user = {'id': 88213, 'email': 'chidi.o@brightdata.io', 'name': 'Chidi Okonkwo'}\n"
+        "    c = Contact(first_name='Karin', last_name='Lindqvist', email='k@nordwind.se')\n"
+        "    job = {'name': 'Nightly Billing', 'owner': 'ops'}"
+    )
+    assert "Chidi" not in clean
+    assert "Karin" not in clean
+    assert "Lindqvist" not in clean
+    assert "'name': 'Nightly Billing'" in clean

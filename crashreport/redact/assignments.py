@@ -160,20 +160,21 @@ def _one(
         return [], sep + _MESSAGE_LOOK, None  # "telegram.error.InvalidToken: Invalid token"
     kind = classify_key(key)
     reach = near
-    random_only = False
+    check = ""  # what the value must be too, for a key that alone names no kind
     if kind is None:
         if key == "key" or key == "KEY" or key == "Key":
             # a bare ``key`` is a cache key or a dict key as often as a signing
             # key (Django's SECRET_KEY in signing.loads): only a random value goes
-            kind = "secret"
-            random_only = True
+            kind, check = "secret", "random"
+        elif key.lower() in _PERSON_KEYS:
+            kind, check, reach = "user", "person", _NOWHERE
         elif key != "name" and key != "NAME" and key != "Name":
             return [], near, None
-        elif not _database_section(cls, match_start):
-            return [], _NOWHERE, None
-        else:
+        elif _database_section(cls, match_start):
             kind = "database"
             reach = _NOWHERE  # it depended on the lines above
+        else:  # {'email': ..., 'name': 'Chidi Okonkwo'}: a person, beside an address
+            kind, check, reach = "user", "people", _NOWHERE
     pos = sep + 1
     if following == ">" and separator == "=":
         pos += 1  # =>
@@ -248,7 +249,9 @@ def _one(
         and text[span[1] + 1 : span[1] + 2].islower()
     ):
         return [], reach, None  # a sentence after an error code: "expired_token: The token is"
-    if random_only and not _random_key(value):
+    if check == "random" and not _random_key(value):
+        return [], reach, None
+    if check and check != "random" and not _person(text, sep, value, several=check == "people"):
         return [], reach, None
     if not quoted and (after == "," or after == ")") and _IDENTIFIER.fullmatch(value):
         # a keyword argument in code: connect(password=pw) -- pw holds a password
@@ -256,6 +259,28 @@ def _one(
             return [], reach, (value, kind)  # connect(password=db_password): a variable's name
         return [(kind, span[0], span[1])], reach, (value, kind)
     return [(kind, span[0], span[1])], reach, None
+
+
+# Keys that hold a person's name when an e-mail address is beside them.
+_PERSON_KEYS = frozenset(
+    """full_name fullname display_name displayname first_name firstname last_name lastname
+    given_name family_name author_name committer_name real_name realname contact_name""".split()
+)
+_PERSON_WORD = lazy(r"[A-Z][a-z]{1,30}+(?:['-][A-Za-z][a-z]{0,30}+)?")
+_LINE_REACH = 2048  # how far along its line a name looks for an address
+
+
+def _person(text: str, sep: int, value: str, *, several: bool) -> bool:
+    """Whether ``value`` is a person's name (capitalised words; two at least for a
+    bare ``name``) on a line that also holds an e-mail address."""
+    words = value.split(" ")
+    if not 1 + several <= len(words) <= 4 or not all(_PERSON_WORD.fullmatch(w) for w in words):
+        return False
+    start = text.rfind("\n", max(0, sep - _LINE_REACH), sep) + 1
+    end = text.find("\n", sep, sep + _LINE_REACH)
+    line = text[start : end if end != -1 else sep + _LINE_REACH]
+    at = line.find("@")
+    return at > 0 and "." in line[at : at + 256]
 
 
 def _random_key(value: str) -> bool:
