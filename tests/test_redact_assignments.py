@@ -89,9 +89,11 @@ def test_bearer_keeps_its_scheme() -> None:
 
 
 def test_list_values_from_parse_qs_are_removed() -> None:
-    """``{'password': ['x']}`` and ``auth=('user', 'pw')`` remove every item."""
+    """``{'password': ['x']}`` and ``auth=('user', 'pw')`` remove every item; a login
+    pair's first item is its user (swept as a name, not inside every word)."""
     assert found("{'password': ['hunter2x']}") == [("password", "hunter2x")]
-    assert found("auth=('elastic', 'pw-9931')") == [("secret", "elastic"), ("secret", "pw-9931")]
+    assert found("auth=('elastic', 'pw-9931')") == [("user", "elastic"), ("secret", "pw-9931")]
+    assert found("token=('a1b2c3d4', 'e5f6g7h8')") == [("token", "a1b2c3d4"), ("token", "e5f6g7h8")]
 
 
 def test_keyword_arguments_point_at_locals() -> None:

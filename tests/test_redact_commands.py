@@ -142,3 +142,15 @@ def test_the_host_ssh_connects_to_is_its_first_argument() -> None:
         "deploy": "user",
         "bastion01": "host",
     }
+
+
+def test_the_login_of_cloud_command_lines() -> None:
+    """``az login -u x -p y`` (and ``oc``, ``cf``) as argv: user and password go; a
+    ``doc login`` in prose is no command."""
+    text = clean(
+        "Command '['az', 'login', '--service-principal', '-u', 'app-7d2c', '-p', "
+        "'Qz8~R2mLx.T7vWn4_Hb', '--tenant', 't']' returned non-zero exit status 1.\n"
+        "see the doc login -u notes"
+    )
+    assert "'-u', '<user>', '-p', '<password>'" in text
+    assert text.endswith("see the doc login -u notes")

@@ -110,3 +110,26 @@ def test_an_easy_connect_target_on_its_own() -> None:
         "    dsn = 'ora-7.fin.corp:41521/FINPDB1.halcyon.corp'\n x = 'http://a.b.internal:8080/api'"
     )
     assert clean == "    dsn = '<host-1>:<port>/<database>'\n x = 'http://<host-2>:8080/api'"
+
+
+def test_a_password_file_line_loses_every_part() -> None:
+    """``host:port:database:user:password`` (``.pgpass``) goes part by part; ``*``
+    stays, and a time of day is no such line."""
+    clean = scrub(
+        "    entries = ['payroll-db.hr.internal:31544:payroll:payroll_reader:Pay-Day-31st']\n"
+        "*:*:*:svc_app:Hunter2!x\n"
+        "at 12:30:45:12:x y"
+    )
+    assert clean == (
+        "    entries = ['<host-1>:<port>:<database>:<user>:<password>']\n"
+        "*:*:*:<user>:<password>\n"
+        "at 12:30:45:12:x y"
+    )
+
+
+def test_a_libpq_string_before_the_servers_message() -> None:
+    """pgx prints ``host=h user=u: FATAL: password authentication failed``: the
+    message after the colon is no bare libpq keyword."""
+    clean = scrub("host=h.example.net user=svc_u: FATAL: password authentication failed")
+    assert clean.endswith("FATAL: password authentication failed")
+    assert "svc_u" not in clean

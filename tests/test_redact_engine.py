@@ -383,3 +383,12 @@ def test_a_crash_with_a_sensitive_local_says_it_was_removed() -> None:
     everything = "\n".join(strings(result.report))
     assert DB_PASSWORD not in everything
     assert "1 password" in result.redactions.summary()
+
+
+def test_terminal_colours_are_boundaries_and_stay() -> None:
+    """IPython colours a path right before ``/home/<user>``: the user goes, the colour
+    codes stay as they were, raw or escaped in a repr."""
+    raw = "\x1b[32m/home/greta.lindqvist/nb/cli.py:9\x1b[39m"
+    assert scrub(raw) == "\x1b[32m~/nb/cli.py:9\x1b[39m"
+    escaped = "'\\x1b[32m/home/greta.lindqvist/nb/cli.py'"
+    assert scrub(escaped) == "'\\x1b[32m~/nb/cli.py'"

@@ -81,3 +81,17 @@ def test_names_with_a_port() -> None:
 def test_a_port_in_prose() -> None:
     """``port 48213 failed`` loses the port, ``report 2024`` keeps its number."""
     assert scrub(f"port {DB_PORT} failed; report 2024") == "port <port> failed; report 2024"
+
+
+def test_names_of_any_script_windows_machines_and_grpc_ports() -> None:
+    """IDN hosts, the names Windows gives a machine, and gRPC's ``host:port:`` go."""
+    clean = scrub(
+        "host = 'datenbank.müller-gmbh.de'\n"
+        "Can't create a connection to host datenbank.müller-gmbh.de and port 45321\n"
+        "'X-Machine': 'LAPTOP-7QK2M1', built on DESKTOP-AB12CD3\n"
+        "errors resolving ledger-grpc.internal:50443: timeout"
+    )
+    assert (
+        leaks(clean, ["müller", "LAPTOP-7QK2M1", "DESKTOP-AB12CD3", "ledger-grpc", "50443"]) == []
+    )
+    assert "errors resolving" in clean

@@ -114,5 +114,6 @@ def test_the_probe_corpora_meet_the_bar(corpus: Path) -> None:
 
 
 def test_the_probe_corpora_are_there() -> None:
-    """The three probe corpora ship with the tests (databases, network, applications)."""
-    assert [p.stem for p in PROBES] == ["app", "db", "net"]
+    """The probe corpora ship with the tests (applications, databases, report formats,
+    network, data stores, services)."""
+    assert [p.stem for p in PROBES] == ["app", "db", "format", "net", "store", "svc"]

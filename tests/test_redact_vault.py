@@ -136,3 +136,15 @@ def test_escapes_end_words_but_hyphens_and_dots_join_them() -> None:
     found = [(text[a:b], a) for a, b, *_ in vault.sweep(Scan(text))]
     assert [value for value, _ in found] == ["svc_app", "orders"]
     assert found[1][1] == len(text) - len("orders")
+
+
+def test_a_one_label_host_is_no_part_of_a_dotted_name() -> None:
+    """``testclient`` learned as a host is swept as a word, not inside
+    ``starlette.testclient.TestClient``; a long name cut by ``...`` goes."""
+    vault = Vault()
+    vault.learn("host", "testclient")
+    vault.learn("database", "invoicing_live")
+    text = "connect to testclient; <starlette.testclient.TestClient> 'postgresql:/...nvoicing_live'"
+    found = [text[a:b] for a, b, *_ in vault.sweep(Scan(text))]
+    assert found == ["testclient"]
+    assert [text[a:b] for a, b, *_ in vault.truncated(text)] == ["nvoicing_live"]

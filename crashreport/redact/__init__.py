@@ -20,7 +20,13 @@ from crashreport.redact.credentials import (
     VendorTokens,
 )
 from crashreport.redact.drivers import DriverMessages, UserAtHost
-from crashreport.redact.dsn import AssignedConnectionParts, EzConnect, LdapNames, LibpqWithoutEquals
+from crashreport.redact.dsn import (
+    AssignedConnectionParts,
+    EzConnect,
+    LdapNames,
+    LibpqWithoutEquals,
+    PasswordFileLines,
+)
 from crashreport.redact.engine import (
     KINDS,
     Finding,
@@ -79,6 +85,7 @@ BUILTIN_RULES: tuple[ScanRule, ...] = (
     AssignedConnectionParts(),
     LibpqWithoutEquals(),
     EzConnect(),
+    PasswordFileLines(),
     LdapNames(),
     DriverMessages(),
     UserAtHost(),

@@ -184,7 +184,18 @@ def _one(
     opening = text[pos : pos + 1]
     if opening == "[" or opening == "(":  # {'password': ['x']} from parse_qs, ('u', 'pw')
         items = _list_items(text, pos + 1)
-        return [(kind, a, b) for a, b in items if not skip_value(text[a:b])], _NOWHERE, None
+        kinds = [kind] * len(items)
+        if len(items) == 2 and kind in SECRET_KINDS and _LOGIN_PAIR_KEYS.search(key):
+            kinds[0] = "user"  # auth=('neo4j', 'pw'), http_auth=(user, password)
+        return (
+            [
+                (k, a, b)
+                for k, (a, b) in zip(kinds, items, strict=True)
+                if not skip_value(text[a:b])
+            ],
+            _NOWHERE,
+            None,
+        )
     if opening == "\\" and text[pos + 1 : pos + 2] in ('"', "'"):
         # JSON inside a repr: {\"password\": \"x\"} -- the value ends at the escaped quote
         close = text.find("\\" + text[pos + 1], pos + 2, pos + 2 + MAX_VALUE)
@@ -238,6 +249,8 @@ def _one(
             reach = max(reach, span[0] + RESOLVER_REACH)
         if text.startswith(RESOLVER_MESSAGES, span[0]):
             return [], reach, None  # "to address: Name or service not known"
+        if value.lower() in _FUNCTION_WORDS:
+            return [], reach, None  # prose: "requested Host: and Accept-Encoding"
     if skip_value(value, after):
         return [], reach, None
     if (
@@ -261,6 +274,8 @@ def _one(
     return [(kind, span[0], span[1])], reach, None
 
 
+# Keys whose 2-tuple is a login: (user, password).
+_LOGIN_PAIR_KEYS = lazy(r"(?i)(?:auth|credentials?|creds|login)\Z")
 # Keys that hold a person's name when an e-mail address is beside them.
 _PERSON_KEYS = frozenset(
     """full_name fullname display_name displayname first_name firstname last_name lastname
@@ -281,6 +296,12 @@ def _person(text: str, sep: int, value: str, *, several: bool) -> bool:
     line = text[start : end if end != -1 else sep + _LINE_REACH]
     at = line.find("@")
     return at > 0 and "." in line[at : at + 256]
+
+
+# Words no host is named, that prose puts after "host:" or "server:".
+_FUNCTION_WORDS = frozenset(
+    "and or the a an to of in on at is are was not no none for with".split()
+)
 
 
 def _random_key(value: str) -> bool:

@@ -95,7 +95,7 @@ _PROGRAMS: dict[str, dict[str, str]] = {
     "sshpass": {"-p": "password"},
     "curl": {"-u": "userpass", "--user": "userpass", "-U": "userpass", "--proxy-user": "userpass"},
     "smbclient": {"-U": "userpass"},
-    "login": {"-u": "user", "-p": "password"},  # docker, podman, nerdctl, helm registry
+    "login": {"-u": "user", "-p": "password"},  # docker, podman, helm registry, az, oc, cf
 }
 # A program's name as a word (after a space, a quote, a slash as in
 # /usr/bin/psql, or the start), followed by a space or the quote that ends an
@@ -139,7 +139,7 @@ class ClientOptions(ScanRule):
             ]
             for i, program in enumerate(found):
                 name = program.group()
-                if name == "login" and not _after_a_registry_tool(text, program.start()):
+                if name == "login" and not _after_a_login_tool(text, program.start()):
                     continue
                 # a command runs to its line's end, the next program named (``ssh h
                 # 'psql -U u'``) or ``_WINDOW``: windows never overlap
@@ -171,13 +171,21 @@ def _end_of_command(text: str, start: int, end: int, limit: int) -> tuple[int, i
     return limit, limit
 
 
-_REGISTRY_TOOLS = ("docker", "podman", "nerdctl", "buildah", "skopeo", "oras", "registry")
+# Tools whose ``login`` takes ``-u user -p password``: container registries,
+# Azure's, OpenShift's and Cloud Foundry's command lines.
+_LOGIN_TOOLS = (
+    "docker", "podman", "nerdctl", "buildah", "skopeo", "oras", "registry", "az", "oc", "cf",
+)  # fmt: skip
 
 
-def _after_a_registry_tool(text: str, at: int) -> bool:
+def _after_a_login_tool(text: str, at: int) -> bool:
     """Whether ``login`` at ``at`` is ``docker login`` (or its kin), not a word of prose."""
     before = text[max(0, at - 12) : at].rstrip(" \t'\",")
-    return before.endswith(_REGISTRY_TOOLS)
+    tool = next((tool for tool in _LOGIN_TOOLS if before.endswith(tool)), None)
+    if tool is None:
+        return False
+    ahead = before[-len(tool) - 1 : -len(tool)]  # "oc", not the end of "doc"
+    return not (ahead.isalnum() or ahead in "_-") or len(before) == len(tool)
 
 
 def _options(

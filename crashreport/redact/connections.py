@@ -69,7 +69,8 @@ def _host_parts(value: str) -> Iterator[Hit]:
             continue
         piece_start += piece.find(stripped)
         if _PORT.fullmatch(stripped):  # ODBC: Server=host,1433
-            yield piece_start, piece_start + len(stripped), "port", None, "", None
+            if piece_start > offset:  # a number on its own is no host: skip_host = 1
+                yield piece_start, piece_start + len(stripped), "port", None, "", None
             continue
         host, port = _split_port(stripped)
         kind = host_kind(host)
@@ -161,6 +162,8 @@ def _url_at(
         return None
     start, end = rest.span()
     while end > start and text[end - 1] in _TRAILING:
+        if text.endswith("...", start, end):
+            break  # a repr cut short (loguru, pydantic): the cut is part of the URL
         end -= 1  # "(see postgres://h/db)." -- punctuation closes the sentence
     return scheme, start, end
 
@@ -195,7 +198,19 @@ def _url_parts(
     host_end = _HOST_END.match(rest, host_start).end()  # type: ignore[union-attr]
     if host_end == host_start:
         return  # sqlite:///path, file:///path: no host
-    yield from host_parts(text, start + host_start, start + host_end, memo)
+    cut = rest.find("...", host_start, host_end)
+    if cut != -1:  # 'mongodb://u:p@mongo-rs0.rese...37017/db': both ends of a cut host
+        if cut > host_start:
+            yield start + host_start, start + cut, "host", None, "", None
+        tail = cut + 3
+        while tail < host_end and rest[tail] == ".":
+            tail += 1
+        if rest[tail:host_end].isdigit():
+            yield start + tail, start + host_end, "port", None, "", None
+        elif tail < host_end:
+            yield from host_parts(text, start + tail, start + host_end, memo)
+    else:
+        yield from host_parts(text, start + host_start, start + host_end, memo)
     driverless = scheme.rsplit("+", 1)[0]  # postgresql+psycopg -> postgresql
     if rest[host_end : host_end + 1] == "/" and driverless not in _WEB_SCHEMES:
         yield from _database(rest, host_end + 1, start)

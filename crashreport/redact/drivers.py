@@ -68,6 +68,7 @@ _UNQUOTED_DATABASE = tuple(
         ("username", "user"),  # not "user": "the user has_access flag" is prose
         ("for user", "user"),  # ... but "for user" / "by user" name one
         ("by user", "user"),
+        ("login", "user"),  # "(login monitor_ro)"; "login failed" has no "_" or digit
     )
 )
 # A mail server names itself after the reply code (RFC 5321): ``421 4.3.2

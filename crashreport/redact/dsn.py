@@ -19,6 +19,7 @@ __all__ = [
     "EzConnect",
     "LdapNames",
     "LibpqWithoutEquals",
+    "PasswordFileLines",
     "connect_target",
 ]
 
@@ -92,7 +93,10 @@ class LibpqWithoutEquals(ScanRule):
         n = len(text)
         lines: dict[int, int] = {}
         for match in scan.matches(_REV_LIBPQ_PAIR, scan.rcls):
-            line = text.rfind("\n", 0, n - 1 - match.start()) + 1
+            equals = n - 1 - match.start()
+            if text[equals] != "=":
+                continue  # "host: 'h', port: '5432'" (``rcls`` writes ":" as "="): no libpq
+            line = text.rfind("\n", 0, equals) + 1
             lines[line] = lines.get(line, 0) + 1
         for line_start, pairs in sorted(lines.items()):
             if pairs < 2:
@@ -104,6 +108,8 @@ class LibpqWithoutEquals(ScanRule):
                     text[match.start() - 1].isalnum() or text[match.start() - 1] in "_-"
                 ):
                     continue
+                if text[max(0, match.start() - 3) : match.start()].rstrip(" ").endswith(":"):
+                    continue  # the server's message after it: "FATAL:  password authentication"
                 end = match.end()
                 while end < line_end and not text[end].isspace() and text[end] not in "'\"":
                     end += 1
@@ -191,3 +197,40 @@ class LdapNames(ScanRule):
             value = chain.replace(", dc=", ".").replace(",dc=", ".").replace(", DC=", ".")
             value = value.replace(",DC=", ".")
             yield start + 3, match.end(), "host", value, "", None
+
+
+# A line of libpq's password file (``~/.pgpass``, ``PGPASSFILE``):
+# ``host:port:database:user:password``, each field ``*`` or a value.
+# Linear: found from the literal ``:`` before the port; the fields are
+# bounded possessive runs that hold no ``:``, and the host is read backwards
+# from that ``:`` by one bounded run; a line matches at most once.
+_PGPASS_TAIL = lazy(
+    r":(?P<port>\d{1,5}|\*):(?P<db>[^:\s'\"\\]{1,63}+):(?P<user>[^:\s'\"\\]{1,63}+)"
+    r":(?P<pw>[^\s'\"\\]{1,256}+)(?=['\"\n]|\\n|\Z)"
+)
+_REV_PGPASS_HOST = lazy(r"[\w.-]{1,253}+|\*")
+_LINE_STARTS = frozenset("'\"\n")
+
+
+class PasswordFileLines(ScanRule):
+    """Lines of libpq's ``.pgpass``: ``db.corp:5432:orders:svc_app:s3cret``."""
+
+    def hits(self, scan: Scan) -> Iterator[Hit]:
+        text, n = scan.text, len(scan.text)
+        if text.count(":") < 4:
+            return
+        for match in scan.matches(_PGPASS_TAIL, text):
+            colon = match.start()
+            host = _REV_PGPASS_HOST.match(scan.rcls, n - colon)
+            if host is None:
+                continue
+            start = n - host.end()
+            before = text[start - 1 : start]
+            if start and before not in _LINE_STARTS and text[start - 2 : start] != "\\n":
+                continue  # the line must start with its host: a quote or a line break
+            if text[start:colon] != "*":
+                yield from host_parts(text, start, colon, scan.hosts)
+            for part, kind in (("port", "port"), ("db", "database"), ("user", "user")):
+                if match[part] != "*":
+                    yield match.start(part), match.end(part), kind, None, "", None
+            yield match.start("pw"), match.end("pw"), "password", None, "", None

@@ -219,7 +219,7 @@ def _all_hits(text: str, rules: Sequence[Rule | ScanRule], vault: Vault) -> list
     ``Scan.budget``) is crafted input: it is removed whole, as one secret,
     so the time spent on it stays bounded and nothing in it can leak.
     """
-    scan = Scan(text)
+    scan = Scan(_terminal_codes_blanked(text))
     try:
         ends: dict[int, int] = {}
         hits = _find(scan, rules, vault, ends)
@@ -228,6 +228,24 @@ def _all_hits(text: str, rules: Sequence[Rule | ScanRule], vault: Vault) -> list
         return [(0, len(text), "secret", None, "", None)] if text else []
     hits += vault.truncated(text)
     return hits
+
+
+# Terminal escape sequences (IPython's and rich's colours, hyperlinks), raw or
+# as a repr writes them: ``\x1b[32m/home/u/...`` glues a letter to the path.
+# Linear: each match starts with a literal ESC (or its spelling) and is bounded.
+_TERMINAL_CODE = lazy(
+    r"(?:\x1b|\\x1b|\\033|\\u001b)"
+    r"(?:\[[0-9;?]{0,32}+[ -/]{0,2}+[@-~]|\][^\x07\x1b\n]{0,512}+(?:\x07|\x1b\\)?)"
+)
+_ESCAPE_SPELLINGS = ("\x1b", "\\x1b[", "\\033[", "\\u001b[")
+
+
+def _terminal_codes_blanked(text: str) -> str:
+    """``text`` with terminal escape sequences as spaces, offset for offset: the
+    rules see a colour code as the boundary it is, the replacement keeps it."""
+    if not any(spelling in text for spelling in _ESCAPE_SPELLINGS):
+        return text
+    return _TERMINAL_CODE.sub(lambda code: " " * (code.end() - code.start()), text)
 
 
 def _split(hits: list[Hit], starts: list[int], texts: Sequence[str]) -> list[list[Hit]]:

@@ -38,7 +38,10 @@ _PUBLIC_DOMAINS = frozenset(
     huggingface.co npmjs.org npmjs.com bitbucket.org atlassian.com telegram.org paypal.com
     squareup.com datadoghq.com newrelic.com digitalocean.com heroku.com vercel.com
     netlify.com notion.so notion.com linear.app ghcr.io quay.io gcr.io mailgun.org
-    oracle.com office365.com outlook.com
+    oracle.com office365.com outlook.com sqlite.org psycopg.org palletsprojects.com
+    tiangolo.com aiohttp.org celeryq.dev neo4j.com apache.org confluent.io rabbitmq.com
+    nats.io grpc.io kubernetes.io hashicorp.com terraform.io clickhouse.com snowflake.com
+    opensearch.org python-requests.org
     """.split()
 )
 # Providers that put the customer's name in front of their own: keep the
@@ -139,7 +142,7 @@ _KNOWN_ENDINGS = frozenset(
     ".".join(domain.split(".")[-2:]) for domain in (*_PUBLIC_DOMAINS, *_PROVIDER_DOMAINS)
 )
 # labels of 1-63 characters (one C-level match; "-" at their ends is tested apart)
-_HOST_NAME = lazy(r"[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63})*")
+_HOST_NAME = lazy(r"[\w-]{1,63}(?:\.[\w-]{1,63})*")  # \w: internationalised names too
 _DIGIT = lazy(r"[0-9]")
 
 

@@ -34,8 +34,11 @@ _USERS_DIR = tuple(
 )
 _REV_ROOT = lazy(r"(?P<sep>/|\\{1,4})(?P<drive>=[a-z]|[a-z]/tnm/)?")
 _SEGMENT = lazy(r"(?P<user>[^\\/\n'\"<>|:*?]{1,64}?(?=/|\\)|[^\\/\s'\"<>|:*?]{1,64}+)")
+# Accounts that name no one: Windows' shared profiles, and the fixed users of
+# tools and images (Homebrew, Jupyter's docker stacks, CI runners, dev containers).
 _NOT_USERS = frozenset(
     {"public", "default", "all users", "default user", "shared", "guest", "linuxbrew"}
+    | {"jovyan", "runner", "vscode", "codespace", "vagrant", "ec2-user"}
 )
 # Other places a path names its user: NFS homes (``/nfs/homes/alice/``),
 # pytest's temporary directories (``/tmp/pytest-of-alice/``) and ``~alice/``.
@@ -110,8 +113,8 @@ class HomeDirectories(ScanRule):
 # Found from each literal ``@``: the domain forwards, the local part backwards,
 # each one bounded possessive pattern (linear). Not after ``:``, ``#``, ``!``,
 # ``%``...: that is a password ending in URL user information.
-_DOMAIN = lazy(
-    r"@[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-]|\.\w)"
+_DOMAIN = lazy(  # letters of any script: internationalised addresses (RFC 6531)
+    r"@[^\W_][\w-]{0,62}(?:\.[\w-]{1,63}){0,8}\.[^\W\d_]{2,24}(?![\w-]|\.\w)"
 )
 _ENCODED_DOMAIN = lazy(
     r"%40[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-]|\.\w)"

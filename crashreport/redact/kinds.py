@@ -33,7 +33,7 @@ PLACEHOLDER = lazy(
     r"|host-\d{1,6}|ip-\d{1,6}|port|database)>"
 )
 
-# Values that identify nothing, whichever rule finds them: the user every
+# Values that identify nothing, whichever rule finds them: the users every
 # Unix system has, and the ports services listen on by default. An unusual
 # port tells which deployment failed; 5432 only that it is PostgreSQL, which
 # the driver's name says anyway. (Loopback hosts are kept by ``hosts``.)
@@ -42,7 +42,7 @@ _DEFAULT_PORTS = """21 22 23 25 53 80 88 110 123 143 389 443 445 465 587 636 873
     5984 6379 6443 7000 7001 8000 8080 8081 8086 8088 8123 8200 8443 8500 8888 9000 9042
     9090 9092 9093 9200 9300 9418 11211 15672""".split()
 ANONYMOUS: frozenset[tuple[str, str]] = frozenset(
-    {("user", "root"), *(("port", port) for port in _DEFAULT_PORTS)}
+    {("user", "root"), ("user", "nobody"), *(("port", port) for port in _DEFAULT_PORTS)}
 )
 
 # Kinds whose values are numbered so a report still reads ("host-1 ... host-1").

@@ -155,8 +155,9 @@ def _plausible_ipv6(ip: str, zoned: bool, bracketed: bool) -> bool:
 # one bounded possessive pattern. ``name-with-dash:port`` is found from the
 # literal ":" of its port.
 _TLD_DOT = lazy(lambda: r"\.(?:" + trie(TLDS) + r")(?![\w-]|\.\w)")
-_REV_LABELS = lazy(r"[a-z0-9_-]{1,63}+(?:\.[a-z0-9_-]{1,63}+){0,12}+")
-_PORT_AFTER = lazy(r":(?P<port>\d{1,5})(?![\d.:])")
+# labels of any script (IDN: datenbank.müller-gmbh.de), as Python prints them
+_REV_LABELS = lazy(r"[\w-]{1,63}+(?:\.[\w-]{1,63}+){0,12}+")
+_PORT_AFTER = lazy(r":(?P<port>\d{1,5})(?![\d.]|:\d)")  # gRPC: "for h.internal:50443: x"
 _SERVICE_AFTER = lazy(r"/(?P<service>[A-Za-z][\w$#-]{0,127}+)(?=['\"`\s,)]|$)")
 _HOST_COLON_PORT = lazy(rb":(?P<port>00{1,4})(?![0.:-]|\w)")  # not a date: v:2025-11-05
 _REV_NAME = lazy(r"[a-z0-9-]{2,96}+")
@@ -165,6 +166,12 @@ _FILE_SUFFIXES = frozenset(
     ini log html htm md rst sql sh so dll dylib exe whl egg tar gz zip csv xml conf lock pem
     crt key""".split()
 )
+
+
+# The names Windows gives a machine at setup: DESKTOP- or LAPTOP- and seven
+# upper-case letters and digits (6 to 8 as some tools cut or pad them).
+# Linear: a literal prefix, then a bounded possessive run.
+_WINDOWS_NAME = lazy(r"(?:DESKTOP|LAPTOP)-[A-Z0-9]{6,8}+(?![\w-])")
 
 
 def _enum_member(name: str) -> bool:
@@ -190,6 +197,10 @@ class HostNames(ScanRule):
             yield from self._dotted(scan)
         if ":" in text:
             yield from self._colon_port(scan)
+        if "DESKTOP-" in text or "LAPTOP-" in text:
+            for match in scan.matches(_WINDOWS_NAME, text):
+                if word_start(text, match.start()):
+                    yield match.start(), match.end(), "host", None, "", None
 
     @staticmethod
     def _dotted(scan: Scan) -> Iterator[Hit]:

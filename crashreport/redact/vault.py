@@ -42,6 +42,10 @@ _PLAIN = lazy(r"[A-Za-z0-9_.~-]*")  # the same in every encoded form
 _ESCAPE = lazy(r"%[0-9A-Fa-f]{2}")
 _SECRET_KINDS = frozenset({"password", "token", "secret", "private_key"})
 _FOLDED = frozenset({"host", "email", "user", "home"})
+# Names whose pieces next to a cut (``...``) are removed as the names are; long
+# ones only, so that a short piece of a word is no piece of a name.
+_CUT_NAMES = frozenset({"user", "home", "database", "host"})
+_MIN_CUT_NAME = 8
 
 
 class Vault:
@@ -59,6 +63,7 @@ class Vault:
         self._sweep: dict[str, tuple[str, str, str]] = {}  # needle -> (kind, value, gate)
         self._learned: set[tuple[str, str]] = set()
         self._secrets: list[str] = []  # secret values, to recognise truncated copies
+        self._names: list[tuple[str, str]] = []  # (kind, value) of long names, likewise
 
     def copy(self) -> Vault:
         """A vault that knows what this one learned, with no placeholder used yet."""
@@ -66,6 +71,7 @@ class Vault:
         twin._sweep = dict(self._sweep)
         twin._learned = set(self._learned)
         twin._secrets = list(self._secrets)
+        twin._names = list(self._names)
         return twin
 
     def learn(self, kind: str, value: str, forms: Iterable[str] = ()) -> None:
@@ -82,6 +88,8 @@ class Vault:
         if kind in _SECRET_KINDS:
             forms = (*forms, *_fragments(value))
             self._secrets.append(value)
+        elif kind in _CUT_NAMES and len(value) >= _MIN_CUT_NAME:
+            self._names.append((_sweep_kind(kind), value))
         fold = kind in _FOLDED
         for form in (*_encoded_forms(value), *forms):
             needle = form.lower() if fold else form
@@ -159,9 +167,10 @@ class Vault:
         return found
 
     def truncated(self, text: str) -> Iterator[Hit]:
-        """Pieces of remembered secrets next to a cut (``...``), as databases and
-        validators print long values: ``LINE 1: ...k2Jq9x'``, ``'k2Jq...'``."""
-        if not self._secrets:
+        """Pieces of remembered secrets and long names next to a cut (``...``), as
+        databases, validators and pytest print long values: ``LINE 1: ...k2Jq9x'``,
+        ``'k2Jq...'``, ``'postgresql:/...nvoicing_live'``."""
+        if not self._secrets and not self._names:
             return
         for marker in ("...", "\u2026"):
             cut = text.find(marker)
@@ -169,8 +178,14 @@ class Vault:
                 after = cut + len(marker)
                 for start, end in (_run(text, after, 1), _run(text, cut, -1)):
                     piece = text[start:end]
-                    if len(piece) >= 6 and any(piece in secret for secret in self._secrets):
+                    if len(piece) < 6:
+                        continue
+                    if any(piece in secret for secret in self._secrets):
                         yield start, end, "secret", None, "", None
+                    else:  # pytest's 'postgresql:/...nvoicing_live': a name cut short
+                        kind = next((k for k, name in self._names if piece in name), None)
+                        if kind is not None:
+                            yield start, end, kind, None, "", None
                 cut = text.find(marker, after)
 
     def redactions(self) -> Redactions:
@@ -310,8 +325,11 @@ def _bounded(text: str, start: int, end: int, kind: str) -> bool:
         return not (before == " " and text[max(0, start - 5) : start] == "line ")
     if before in _IDENT and _after_escape(text, start):
         before = ""  # b'\x00svc_app\x00' (MySQL's handshake), 'a\nsvc_app': escapes end words
-    if kind in ("user", "database") and (before in ("-", ".") or after == "-"):
-        return False  # elastic-transport, db.orders.find: part of a longer name
+    dotted = before == "." or (after == "." and text[end + 1 : end + 2].isalpha())
+    if kind in ("user", "database") and (dotted or before == "-" or after == "-"):
+        return False  # elastic-transport, db.orders.find, neo4j.exceptions: a longer name
+    if kind == "host" and dotted and "." not in text[start:end]:
+        return False  # a one-label host in a dotted name: starlette.testclient.TestClient
     return not (text[start] in _IDENT and before in _IDENT) and not (
         text[end - 1] in _IDENT and after in _IDENT
     )
