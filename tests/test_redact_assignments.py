@@ -256,3 +256,16 @@ def test_a_persons_name_beside_their_address_goes() -> None:
     assert "Karin" not in clean
     assert "Lindqvist" not in clean
     assert "'name': 'Nightly Billing'" in clean
+
+
+def test_ids_names_and_reprs_that_are_no_values() -> None:
+    """A UUID under ``uid``, an action's name under ``token``, asyncio's ``Task-1`` and
+    an enum member's repr stay; a weak human password under ``password`` still goes."""
+    text = (
+        "  uid: 6f1c3a2e-9b7d-4e21-8c5a-0d3f2b1e4a96\n"
+        '    kwargs={"token": "set-password"}\n'
+        "    databases = {'x': 1}; task = <Task pending name='Task-1' coro=<main()>>\n"
+        "    timeout = <_TYPE_DEFAULT.token: -1>"
+    )
+    assert scrub(text) == text
+    assert "correct-horse" not in scrub("password = 'correct-horse-battery'")

@@ -166,3 +166,9 @@ def test_a_urls_user_is_no_email_address() -> None:
     """A Sentry DSN's key is the user of a URL: the host stays readable as a host."""
     clean = scrub("dsn = 'https://3f9a2b7c4d1e4f6a8b0c2d4e6f8a0b1c@o450123.ingest.sentry.io/45051'")
     assert clean == "dsn = 'https://<user>@<host-1>/45051'"
+
+
+def test_a_home_written_with_json_escapes() -> None:
+    """A JSON log writes ``/home/андрей`` as ``\\u`` escapes: the home still goes."""
+    text = '{"exception": "File \\"/home/\\u0430\\u043d\\u0434\\u0440\\u0435\\u0439/app/x.py\\""}'
+    assert scrub(text) == '{"exception": "File \\"~/app/x.py\\""}'

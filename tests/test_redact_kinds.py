@@ -35,3 +35,11 @@ def test_values_that_identify_nothing_stay() -> None:
         == "connect to http://localhost:8000/o/token/"
     )
     assert "45873" not in scrub("connection to server at h, port 45873 failed")
+
+
+def test_system_databases_and_generic_users_stay() -> None:
+    """``postgres``, ``admin`` and ``anonymous`` name no deployment and no one."""
+    from fixtures.redaction_samples import scrub
+
+    text = "url = postgresql+psycopg2://localhost:5432/postgres, authSource=admin, user='anonymous'"
+    assert scrub(text) == text

@@ -95,3 +95,10 @@ def test_names_of_any_script_windows_machines_and_grpc_ports() -> None:
         leaks(clean, ["müller", "LAPTOP-7QK2M1", "DESKTOP-AB12CD3", "ledger-grpc", "50443"]) == []
     )
     assert "errors resolving" in clean
+
+
+def test_a_modules_class_is_no_host() -> None:
+    """``consul.std.Consul`` (a module and its class) stays; ``db.corp.internal`` goes."""
+    assert scrub("<consul.std.Consul object at 0x7f> on db.corp.internal") == (
+        "<consul.std.Consul object at 0x7f> on <host-1>"
+    )

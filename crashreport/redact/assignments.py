@@ -264,6 +264,14 @@ def _one(
         return [], reach, None  # a sentence after an error code: "expired_token: The token is"
     if check == "random" and not _random_key(value):
         return [], reach, None
+    if kind == "database" and _DEFAULT_NAME.fullmatch(value):
+        return [], reach, None  # asyncio's and threading's own names: name='Task-1'
+    if separator == ":" and after == ">" and "." in key and text[key_start - 1 : key_start] == "<":
+        return [], reach, None  # an enum member's repr: <_TYPE_DEFAULT.token: -1>
+    if kind == "user" and _UUID.fullmatch(value):
+        return [], reach, None  # uid: 6f1c3a2e-...: an object's id, no one's name
+    if kind in SECRET_KINDS and _WORDS.fullmatch(value) and _KEY_WORDS & set(value.split("-")):
+        return [], reach, None  # "token": "set-password": the name of an action, no value
     if check and check != "random" and not _person(text, sep, value, several=check == "people"):
         return [], reach, None
     if not quoted and (after == "," or after == ")") and _IDENTIFIER.fullmatch(value):
@@ -274,6 +282,10 @@ def _one(
     return [(kind, span[0], span[1])], reach, None
 
 
+_DEFAULT_NAME = lazy(r"(?:Task|Thread|Process|ThreadPoolExecutor)-\d{1,9}(?:_\d{1,9})?")
+_UUID = lazy(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_WORDS = lazy(r"[a-z]{2,12}(?:-[a-z]{2,12}){1,3}")
+_KEY_WORDS = frozenset("password passwd token secret key auth login credentials".split())
 # Keys whose 2-tuple is a login: (user, password).
 _LOGIN_PAIR_KEYS = lazy(r"(?i)(?:auth|credentials?|creds|login)\Z")
 # Keys that hold a person's name when an e-mail address is beside them.

@@ -206,7 +206,7 @@ class LdapNames(ScanRule):
 # from that ``:`` by one bounded run; a line matches at most once.
 _PGPASS_TAIL = lazy(
     r":(?P<port>\d{1,5}|\*):(?P<db>[^:\s'\"\\]{1,63}+):(?P<user>[^:\s'\"\\]{1,63}+)"
-    r":(?P<pw>[^\s'\"\\]{1,256}+)(?=['\"\n]|\\n|\Z)"
+    r":(?P<pw>(?:[^\s'\"\\]|\\.){1,256}+)(?=['\"\n]|\\n|\Z)"  # "\:" escapes a colon
 )
 _REV_PGPASS_HOST = lazy(r"[\w.-]{1,253}+|\*")
 _LINE_STARTS = frozenset("'\"\n")

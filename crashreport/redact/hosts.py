@@ -41,7 +41,7 @@ _PUBLIC_DOMAINS = frozenset(
     oracle.com office365.com outlook.com sqlite.org psycopg.org palletsprojects.com
     tiangolo.com aiohttp.org celeryq.dev neo4j.com apache.org confluent.io rabbitmq.com
     nats.io grpc.io kubernetes.io hashicorp.com terraform.io clickhouse.com snowflake.com
-    opensearch.org python-requests.org
+    opensearch.org python-requests.org meilisearch.com duckdb.org typesense.org
     """.split()
 )
 # Providers that put the customer's name in front of their own: keep the

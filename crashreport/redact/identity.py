@@ -28,7 +28,8 @@ __all__ = ["EmailAddresses", "HomeDirectories", "UncPaths", "local_identity"]
 # (``/``, ``/mnt/c/``, ``C:\\``) read backwards. On Windows and macOS the user
 # segment may hold spaces, so there it runs to the next separator; without one,
 # to the next space. Linear: literal anchors, bounded segments.
-_POSIX_HOME = lazy(r"/home/(?P<user>[^/\s'\"<>|:*?\\]{1,64}+)")
+# (a JSON log writes a non-ASCII name as ``\u00fc`` escapes: those are the name's too)
+_POSIX_HOME = lazy(r"/home/(?P<user>(?:[^/\s'\"<>|:*?\\]|\\u[0-9a-f]{4}){1,64}+)")
 _USERS_DIR = tuple(
     lazy(re.escape(root) + r"(?:/|\\{1,4})") for root in ("users", "documents and settings")
 )

@@ -41,8 +41,16 @@ _DEFAULT_PORTS = """21 22 23 25 53 80 88 110 123 143 389 443 445 465 587 636 873
     1080 1433 1521 1883 2049 2181 2375 2376 3000 3306 3389 4222 5000 5432 5601 5671 5672
     5984 6379 6443 7000 7001 8000 8080 8081 8086 8088 8123 8200 8443 8500 8888 9000 9042
     9090 9092 9093 9200 9300 9418 11211 15672""".split()
+# The databases every server of a product has (PostgreSQL, MySQL, SQL Server,
+# MongoDB, ClickHouse) name no deployment either.
+_SYSTEM_DATABASES = """postgres template0 template1 mysql information_schema performance_schema
+    sys master tempdb model msdb admin local config system default""".split()
 ANONYMOUS: frozenset[tuple[str, str]] = frozenset(
-    {("user", "root"), ("user", "nobody"), *(("port", port) for port in _DEFAULT_PORTS)}
+    {
+        *(("user", user) for user in ("root", "nobody", "anonymous")),
+        *(("port", port) for port in _DEFAULT_PORTS),
+        *(("database", name) for name in _SYSTEM_DATABASES),
+    }
 )
 
 # Kinds whose values are numbered so a report still reads ("host-1 ... host-1").

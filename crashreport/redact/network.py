@@ -176,9 +176,13 @@ _WINDOWS_NAME = lazy(r"(?:DESKTOP|LAPTOP)-[A-Z0-9]{6,8}+(?![\w-])")
 
 def _enum_member(name: str) -> bool:
     """``SpanKind.INTERNAL``, ``Zone.LOCAL``: a CamelCase class and an upper-case
-    member -- host names are not written so."""
+    member; ``consul.std.Consul``: a module and a CamelCase class -- host names
+    are not written so."""
     first, _, last = name.partition(".")
-    return last.isupper() and not first.isupper() and not first.islower()
+    if last.isupper() and not first.isupper() and not first.islower():
+        return True
+    tail = name.rsplit(".", 1)[1]
+    return first.islower() and tail[:1].isupper() and not tail.isupper()
 
 
 class HostNames(ScanRule):
