@@ -85,7 +85,7 @@ def test_code_and_descriptions_are_not_values(text: str) -> None:
 def test_bearer_keeps_its_scheme() -> None:
     """``Authorization: Bearer x`` keeps the scheme word and removes the credential."""
     text = "{'Authorization': 'Bearer abc123DEF456ghi789'}"
-    assert scrub(text) == "{'Authorization': 'Bearer <secret>'}"
+    assert scrub(text) == "{'Authorization': 'Bearer <token>'}"
 
 
 def test_list_values_from_parse_qs_are_removed() -> None:

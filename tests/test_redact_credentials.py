@@ -56,9 +56,12 @@ def test_an_sts_session_token_and_a_jwt_segment() -> None:
     assert jwt_header not in out
 
 
-def test_masked_vendor_keys_lose_their_visible_part() -> None:
-    """``sk_live_****abcd`` as vendors print it: the visible tail goes too."""
-    assert "Meu8" not in scrub("Invalid API Key provided: sk_live_51Hx****************Meu8")
+def test_masked_vendor_keys_stay() -> None:
+    """``sk_live_****Meu8`` as vendors print it is masked already: four characters of
+    a key identify nothing, and the message keeps telling which key it was."""
+    text = "Invalid API Key provided: sk_live_51Hx****************Meu8"
+    assert scrub(text) == text
+    assert scrub("key = 'sk-proj-****Xq2A'") == "key = 'sk-proj-****Xq2A'"
 
 
 def test_random_keys_without_a_prefix_are_found_by_shape() -> None:
@@ -154,3 +157,24 @@ def test_a_tools_hyphenated_directory_is_no_token() -> None:
     path = "/root/.cache/pypoetry/virtualenvs/acme-worker-Zx1kQ9aB-py3.11/lib"
     assert scrub(path) == path
     assert "aB3kLmQ7pR2sT4vW" not in scrub("x = 'Zx9-aB3kLmQ7pR2sT4vW6yZ8bC1dE3fG5'")
+
+
+def test_more_vendor_formats() -> None:
+    """Notion, Telegram (the bot's number included) and Mailchimp keys go by their
+    format alone; base64 of JSON that is no JWT's (a cursor) stays."""
+    clean = scrub(
+        "    auth = 'Bearer secret_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfG'\n"
+        "    url = 'https://api.telegram.org/bot7412839506:AAHk3mZ9xQ2wL7vN4pR1sT8uY6bF0jD5cGe/getMe'\n"
+        "    key = '6d2c43ff6c2477a6326af839deb628ab-us21'\n"
+        "    cursor = 'eyJwYWdlIjogMiwgInBlcl9wYWdlIjogNTB9'"
+    )
+    assert "<token:notion>" in clean
+    assert "bot<token:telegram>/getMe" in clean
+    assert "<token:mailchimp>" in clean
+    assert "cursor = 'eyJwYWdlIjogMiwgInBlcl9wYWdlIjogNTB9'" in clean
+
+
+def test_an_image_digest_is_no_login() -> None:
+    """``registry/web@sha256:...`` names an image, not ``user/password@host``."""
+    clean = scrub("image = 'ghcr.io/acme/web@sha256:6105d6cc76af400325e94d588ce511be5bfdbb73b4'")
+    assert clean == "image = 'ghcr.io/acme/web@sha256:6105d6cc76af400325e94d588ce511be5bfdbb73b4'"

@@ -172,3 +172,9 @@ def test_a_home_written_with_json_escapes() -> None:
     """A JSON log writes ``/home/андрей`` as ``\\u`` escapes: the home still goes."""
     text = '{"exception": "File \\"/home/\\u0430\\u043d\\u0434\\u0440\\u0435\\u0439/app/x.py\\""}'
     assert scrub(text) == '{"exception": "File \\"~/app/x.py\\""}'
+
+
+def test_a_url_path_named_users_is_no_home() -> None:
+    """``GET /users/me`` is an API path; macOS writes ``/Users/<name>``."""
+    assert scrub("GET /users/me with x") == "GET /users/me with x"
+    assert scrub('File "/Users/alice/src/a.py"') == 'File "~/src/a.py"'

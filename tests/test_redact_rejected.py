@@ -64,3 +64,16 @@ def test_an_authority_urllib3_cannot_parse_goes() -> None:
     assert ":Ab'" not in clean
     assert "proxy-3.corp.internal" not in clean
     assert "is not a valid host or port" in clean
+
+
+def test_netrc_and_configparser_lines_without_their_key() -> None:
+    """netrc's ``bad follower token 'x'`` and configparser's ``[line  5]: 'x'`` print a
+    value that lost its keyword: it goes."""
+    clean = scrub(
+        "netrc.NetrcParseError: bad follower token '5d9c2e7a-1b2c-4d5e' (~/.netrc, line 7)\n"
+        "configparser.ParsingError: Source contains parsing errors: 'app.ini'\n"
+        "\t[line  5]: 'sntryu_977fad47260c0e81f32ada5f948a4cde\\n'"
+    )
+    assert "5d9c2e7a" not in clean
+    assert "sntryu_977fad" not in clean
+    assert "[line  5]: '<secret>\\n'" in clean

@@ -115,5 +115,5 @@ def test_the_probe_corpora_meet_the_bar(corpus: Path) -> None:
 
 def test_the_probe_corpora_are_there() -> None:
     """The probe corpora ship with the tests (applications, databases, report formats,
-    network, data stores, services)."""
-    assert [p.stem for p in PROBES] == ["app", "db", "format", "net", "store", "svc"]
+    negatives, network, data stores, services, tokens)."""
+    assert [p.stem for p in PROBES] == ["app", "db", "format", "neg", "net", "store", "svc", "tok"]

@@ -28,7 +28,7 @@ from crashreport.redact.syntax import MAX_VALUE, classify_key, key_endings, read
         ("private_key", "secret"),
         ("session", "secret"),
         ("cookie", "secret"),
-        ("Authorization", "secret"),
+        ("Authorization", "token"),
         ("credential", "secret"),
         ("password_hash", "secret"),
         ("host", "host"),

@@ -148,3 +148,12 @@ def test_a_one_label_host_is_no_part_of_a_dotted_name() -> None:
     found = [text[a:b] for a, b, *_ in vault.sweep(Scan(text))]
     assert found == ["testclient"]
     assert [text[a:b] for a, b, *_ in vault.truncated(text)] == ["nvoicing_live"]
+
+
+def test_the_visible_part_of_a_masked_key_found_elsewhere_goes() -> None:
+    """``sk-WIkfA****MeSw``: a mask alone is no secret, but the prefix of a key the
+    report holds in full is a piece of it."""
+    vault = Vault()
+    vault.learn("token", "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")
+    text = "Incorrect API key provided: sk-WIkfA************MeSw."
+    assert [text[a:b] for a, b, *_ in vault.truncated(text)] == ["sk-WIkfA"]

@@ -257,7 +257,7 @@ def _one(
         separator == ":"
         and kind in SECRET_KINDS
         and not quoted
-        and value.isalpha()
+        and value in _SENTENCE_STARTS
         and after == " "
         and text[span[1] + 1 : span[1] + 2].islower()
     ):
@@ -310,6 +310,8 @@ def _person(text: str, sep: int, value: str, *, several: bool) -> bool:
     return at > 0 and "." in line[at : at + 256]
 
 
+# How an error's description starts after its code ("invalid_token: The token ...").
+_SENTENCE_STARTS = frozenset("The A An This That These Those It Its Your Our Their No Not".split())
 # Words no host is named, that prose puts after "host:" or "server:".
 _FUNCTION_WORDS = frozenset(
     "and or the a an to of in on at is are was not no none for with".split()

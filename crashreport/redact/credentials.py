@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from crashreport.redact.assignments import assignments
+from crashreport.redact.hosts import host_kind
 from crashreport.redact.patterns import lazy
 from crashreport.redact.scan import Hit, Scan, ScanRule, word_start
 from crashreport.redact.syntax import SECRET_KINDS, classify_key, read_value, skip_value
@@ -66,6 +67,8 @@ class CommandLineSecrets(ScanRule):
                 if span is None or text[span[0]] == "-":
                     continue
                 value = text[span[0] : span[1]]
+                if kind == "host" and host_kind(value) is None:
+                    continue  # --host localhost: loopback names no one
                 if not skip_value(value, text[span[1] : span[1] + 1]):
                     yield span[0], span[1], kind, None, "", None
         if "-u" in text and "-p" in text:  # "-u" also finds "--user"
@@ -142,6 +145,8 @@ _VENDOR_PATTERNS: tuple[tuple[str, str], ...] = (
     ("newrelic", r"NRAK-[A-Z0-9]{27}"),
     ("databricks", r"dapi[a-f0-9]{32}(?:-\d{1,2})?"),
     ("age", r"AGE-SECRET-KEY-1[0-9A-Z]{50,70}+"),
+    ("notion", r"secret_[A-Za-z0-9]{43}(?![A-Za-z0-9])"),
+    ("notion", r"ntn_[A-Za-z0-9]{40,50}+"),
     ("jwt", r"eyJ[A-Za-z0-9_-]{8,4096}+\.eyJ[A-Za-z0-9_-]{8,8192}+(?:\.[A-Za-z0-9_-]{0,4096}+)?"),
     ("jwt", r"eyJ[A-Za-z0-9_-]{8,4096}+\.[A-Za-z0-9_-]{8,8192}+\.[A-Za-z0-9_-]{16,4096}+"),
     ("jwt", r"eyJ[A-Za-z0-9_-]{12,8192}+"),  # one segment of a JWT on its own
@@ -149,7 +154,7 @@ _VENDOR_PATTERNS: tuple[tuple[str, str], ...] = (
 _VENDOR = lazy("|".join(f"(?P<v{i}>{p})" for i, (_, p) in enumerate(_VENDOR_PATTERNS)))
 _VENDOR_STARTS = frozenset(
     """AK AS AG AI AR AN AB AC IQ gh gi gl xo sk rk pk wh py np SK ke hf do sh dj ey
-    NR da""".split()
+    NR da se nt""".split()
 )
 
 
@@ -189,21 +194,13 @@ _TRIGGERED: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         "slack",
         lazy(r"/services/(?P<t>T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{20,32})"),
     ),
-    # keys a vendor masked in its own message still show a prefix and suffix
-    (
-        "***",
-        "stripe",
-        lazy(
-            r"k_(?:live|test)_(?<=[sr]k_live_|[sr]k_test_)[A-Za-z0-9]{0,16}\*{3,64}+[A-Za-z0-9]{0,8}"
-        ),
-    ),
-    ("***", "openai", lazy(r"sk-(?:proj-)?[A-Za-z0-9]{0,16}\*{3,64}+[A-Za-z0-9]{0,8}")),
+    # (a key the vendor masked in its own message, sk_live_****Meu8, is no secret)
 )
 _IDENT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # A character of a literal that few texts hold, tested first: a one-character
 # search runs at ``memchr`` speed, some thirty times faster than a longer one,
 # and most texts stop there.
-_GATES = {"SG.": "G", "eyJ": "J", "IQoJb3JpZ2luX2Vj": "J", "***": "*"}
+_GATES = {"SG.": "G", "eyJ": "J", "IQoJb3JpZ2luX2Vj": "J"}
 
 
 class VendorTokens(ScanRule):
@@ -217,6 +214,8 @@ class VendorTokens(ScanRule):
             match = _VENDOR.match(text, start)
             if match is not None:
                 label = _VENDOR_PATTERNS[int(str(match.lastgroup)[1:])][0]
+                if label == "jwt" and "." not in match.group() and not _jwt_json(match.group()):
+                    continue  # base64 of other JSON: a pagination cursor {"page": 2}
                 yield start, match.end(), "token", None, label, None
         present: dict[str, bool] = {}
         for literal, label, pattern in _TRIGGERED:
@@ -228,11 +227,87 @@ class VendorTokens(ScanRule):
             for match in scan.matches(pattern, text):
                 group = "t" if "t" in pattern.groupindex else 0
                 start, end = match.span(group)
-                if label == "stripe" and group == 0:
-                    start -= 1  # the "s" or "r" before the literal "k_"
                 if start and text[start - 1] in _IDENT and text[start - 2 : start - 1] != "\\":
                     continue  # inside a longer word (but "\\n" before it is an escape)
                 yield start, end, "token", None, label, None
+        if ":AA" in text:
+            yield from _telegram_tokens(scan)
+        if "-us" in text:
+            yield from _mailchimp_keys(scan)
+
+
+# Mailchimp API keys: 32 hex digits, "-us" and the data centre's number.
+# Linear: found from the literal "-us"; the hex before it is one fixed-width
+# match, the number after it at most two digits.
+_MAILCHIMP_HEX = lazy(r"[0-9a-f]{32}")
+_MAILCHIMP_DC = lazy(r"-us\d{1,2}(?![\w-])")
+
+
+def _mailchimp_keys(scan: Scan) -> Iterator[Hit]:
+    text = scan.text
+    at = text.find("-us")
+    while at != -1:
+        scan.spend()
+        start = at - 32
+        dc = _MAILCHIMP_DC.match(text, at)
+        if (
+            dc is not None
+            and start >= 0
+            and _MAILCHIMP_HEX.fullmatch(text, start, at)
+            and not (start and text[start - 1] in _IDENT)
+        ):
+            yield start, dc.end(), "token", None, "mailchimp", None
+        at = text.find("-us", at + 3)
+
+
+# Telegram bot tokens: the bot's number, ":AA", 33 characters -- one token,
+# number included. Linear: found from the literal ":AA"; the number before it
+# is read backwards (at most 10 digits), the rest by one fixed-width match.
+_TELEGRAM_REST = lazy(r":AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])")
+
+
+def _telegram_tokens(scan: Scan) -> Iterator[Hit]:
+    text = scan.text
+    at = text.find(":AA")
+    while at != -1:
+        scan.spend()
+        start = at
+        while start > 0 and at - start < 10 and text[start - 1].isdigit():
+            start -= 1
+        rest = _TELEGRAM_REST.match(text, at)
+        before = text[start - 1 : start]
+        if (
+            at - start >= 8
+            and rest is not None
+            and (
+                not before.isalnum()
+                or text[start - 3 : start] == "bot"  # api.telegram.org/bot<token>
+            )
+        ):
+            yield start, rest.end(), "token", None, "telegram", None
+        at = text.find(":AA", at + 3)
+
+
+# Names a JWT's header or claims hold, as they appear in its decoded JSON.
+_JWT_NAMES = tuple(
+    f'"{name}"'.encode() for name in "alg typ kid exp iat nbf sub iss aud jti".split()
+)
+
+
+def _jwt_json(segment: str) -> bool:
+    """Whether one base64url segment is a JWT's header or claims (or cannot be
+    read, as a segment cut short: then it is taken for one)."""
+    from binascii import Error, a2b_base64  # a C module: cheap, and only for eyJ...
+
+    data = segment.translate(_URLSAFE) + "=" * (-len(segment) % 4)
+    try:
+        decoded = a2b_base64(data)
+    except (Error, ValueError):
+        return True
+    return any(name in decoded for name in _JWT_NAMES)
+
+
+_URLSAFE = str.maketrans("-_", "+/")
 
 
 def _token_starts(scan: Scan) -> list[tuple[int, int]]:
@@ -304,7 +379,7 @@ class RandomTokens(ScanRule):
             verdict = seen.get(value)
             if verdict is None:
                 verdict = seen[value] = _random_run(value)
-            if verdict:
+            if verdict and not _after_an_id(text, start):
                 while end < len(text) and end - start < 4096 and text[end] == "=":
                     end += 1  # base64 padding
                 yield start, end, "token", None, "", None
@@ -339,6 +414,28 @@ def _public_keys(scan: Scan) -> list[tuple[int, int]]:
     return spans
 
 
+# A key whose value is an identifier, right before a value: ``'errorId': '``,
+# ``"x-amz-id-2": "``, ``cf-ray=``, ``x5t: ``. (A sensitive key -- session_id,
+# private_key_id -- is read by ``AssignedSecrets`` all the same.)
+# Linear: searched only in the 48 characters before a random-looking run.
+_ID_KEY = lazy(
+    r"(?i)(?:[_-]id|Id|\bid|[_-]id[_-]\d|\bray|\bx5t(?:#S256)?|thumbprint|\bkid|etag|nonce)"
+    r"['\"]?[ \t]{0,2}[:=][ \t]{0,2}['\"]?\Z"
+)
+
+
+def _after_an_id(text: str, start: int) -> bool:
+    """Whether the run at ``start`` is the value of an identifier's key (a request's,
+    an object's, a key's id): random, and no secret -- unless the key says it is
+    one (Vault's ``secret_id``, a ``session_id``)."""
+    window = text[max(0, start - 48) : start]
+    key = _ID_KEY.search(window)
+    if key is None:
+        return False
+    near = window[-32:].lower()  # the key itself, and what may qualify it
+    return not any(word in near for word in ("secret", "token", "session", "passw", "auth"))
+
+
 def _random_run(value: str) -> bool:
     value = value[:4096]  # a longer run is judged by its start (and removed whole)
     if value.islower() or value.isupper():
@@ -350,6 +447,8 @@ def _random_run(value: str) -> bool:
         return False  # a URL-encoded name: driver=ODBC+Driver+18+for+SQL+Server
     if "-" in stripped and _hyphenated_name(stripped):
         return False  # poetry's virtualenv: acme-worker-Zx1kQ9-py3.11
+    if stripped.startswith("eyJ") and not _jwt_json(stripped):
+        return False  # base64 of JSON that is no JWT's: a pagination cursor
     return looks_random(stripped)
 
 

@@ -141,6 +141,9 @@ _QUOTED_TARGET = lazy(
 )
 
 
+_DIGESTS = ("sha256:", "sha512:", "sha384:", "sha1:", "md5:")
+
+
 class EzConnect(ScanRule):
     """``scott/tiger@db-host:1521/ORCLPDB1`` (Oracle easy connect, cx_Oracle strings),
     and a quoted ``host:port/service`` on its own."""
@@ -149,6 +152,8 @@ class EzConnect(ScanRule):
         text, n = scan.text, len(scan.text)
         for creds in scan.matches(_REV_CREDENTIALS, scan.rcls) if "@" in text else ():
             at = n - 1 - creds.start()
+            if text.startswith(_DIGESTS, at + 1):
+                continue  # an image by digest: registry.example.com/web@sha256:6105...
             target = _EZ_HOST.match(text, at + 1)
             if target is None or (host_kind(target["host"]) is None and not target["service"]):
                 continue
@@ -194,6 +199,10 @@ class LdapNames(ScanRule):
             if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue
             chain = text[start + 3 : match.end()]  # "corp,dc=example,dc=com" -> corp.example.com
+            if "dc=" not in chain.lower() and not text[max(0, start - 2) : start].rstrip().endswith(
+                ","
+            ):
+                continue  # one "dc=x" outside a distinguished name: (dc=us21, key=...)
             value = chain.replace(", dc=", ".").replace(",dc=", ".").replace(", DC=", ".")
             value = value.replace(",DC=", ".")
             yield start + 3, match.end(), "host", value, "", None

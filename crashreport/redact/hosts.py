@@ -42,6 +42,7 @@ _PUBLIC_DOMAINS = frozenset(
     tiangolo.com aiohttp.org celeryq.dev neo4j.com apache.org confluent.io rabbitmq.com
     nats.io grpc.io kubernetes.io hashicorp.com terraform.io clickhouse.com snowflake.com
     opensearch.org python-requests.org meilisearch.com duckdb.org typesense.org
+    asana.com hubspot.com
     """.split()
 )
 # Providers that put the customer's name in front of their own: keep the

@@ -88,6 +88,9 @@ class HomeDirectories(ScanRule):
                 base = _REV_ROOT.match(scan.rcls, len(text) - match.start())
                 if base is None or (base["sep"] != "/" and not base["drive"]):
                     continue  # "\\Users\\" with no drive is not a home
+                posix = base["sep"] == "/" and not base["drive"]
+                if posix and word == "users" and not text.startswith("Users", match.start()):
+                    continue  # macOS writes /Users/; "GET /users/me" is a URL path
                 start = len(text) - base.end()
                 segment = _SEGMENT.match(text, match.end())
                 if segment is not None and _bounded_start(text, start):

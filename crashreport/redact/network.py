@@ -68,7 +68,7 @@ _IPV6 = lazy(
 )
 _HEXISH = frozenset("0123456789abcdefABCDEF:.")
 # "version 2.0.0.1", "v10.0.19045.1", "pkg==1.2.3.4": four numbers that are a version
-_VERSION_BEFORE = lazy(r"(?:version |\bv|==|\bbuild )\Z", re.IGNORECASE)
+_VERSION_BEFORE = lazy(r"(?:version[ =]|\bv|==|\bbuild )\Z", re.IGNORECASE)  # .NET: Version=4.2.2.0
 
 
 class IpAddresses(ScanRule):

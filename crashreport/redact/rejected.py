@@ -13,6 +13,9 @@
 - urllib3 cannot parse a URL's authority (``Failed to parse: 'svc:Ab' is not
   a valid host or port``): what it shows is a host, or a login cut short at
   a ``#`` or ``/`` of its password.
+- configparser's ``ParsingError`` quotes each line it could not read
+  (``[line  5]: 'sntryu_...'``): a line with no ``=`` is a value without its
+  key, so it goes whole.
 - configparser's interpolation errors print the raw rest of an option's
   value -- a password is the usual value holding ``%`` or ``$`` --
   (``'%' must be followed by '%' or '(', found: '%Zx!9'``), or the whole raw
@@ -45,8 +48,11 @@ _FOUND = (
     "'$' must be followed by '$' or '{', found: ",  # ExtendedInterpolation
     "bad interpolation variable reference ",
     "More than one ':' found: ",
+    "bad follower token ",  # netrc: the word after a keyword that lost its name
+    "bad toplevel token ",
 )
 _UNPARSED = "Failed to parse: "
+_PARSING_LINE = "\t[line "
 _RAW_VALUE = ". Raw value: "
 _OPTION = "option '"
 _OPTION_REACH = 320  # configparser's message, from the option's name to "Raw value"
@@ -59,7 +65,7 @@ class RejectedValues(ScanRule):
         text = scan.text
         if _INPUT in text:
             yield from _pydantic_inputs(text, scan)
-        if "found: " in text or "reference " in text:
+        if "found: " in text or "reference " in text or " token " in text:
             for marker in _FOUND:
                 for pos in _after(scan, marker):
                     yield from _quoted_value(text, pos, "secret")
@@ -67,6 +73,23 @@ class RejectedValues(ScanRule):
             yield from _raw_values(text, scan)
         if _UNPARSED in text:
             yield from _unparsed(text, scan)
+        if _PARSING_LINE in text:
+            yield from _unparsable_lines(text, scan)
+
+
+def _unparsable_lines(text: str, scan: Scan) -> Iterator[Hit]:
+    """configparser's ``ParsingError``: ``[line  5]: 'sntryu_...\\n'``, a raw line of
+    the file that had no ``key = value`` -- often a value that lost its key."""
+    for pos in _after(scan, _PARSING_LINE):
+        digits = pos
+        while digits < len(text) and digits - pos < 12 and text[digits] in " 0123456789":
+            digits += 1
+        if digits > pos and text.startswith("]: ", digits):
+            span = _closed(text, digits + 3)
+            if span is not None:
+                end = span[1] - 2 if text.endswith("\\n", span[0], span[1]) else span[1]
+                if end > span[0]:
+                    yield span[0], end, "secret", None, "", None
 
 
 def _after(scan: Scan, marker: str) -> Iterator[int]:

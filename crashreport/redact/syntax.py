@@ -36,17 +36,18 @@ _PASSWORD_WORDS = frozenset(
 )
 _TOKEN_WORDS = frozenset(
     """token accesstoken authtoken refreshtoken idtoken apitoken apikey bearer jwt
-    pat oauthtoken securitytoken sessiontoken""".split()
+    pat oauthtoken securitytoken sessiontoken authorization hapikey""".split()
 )
 _SECRET_WORDS = frozenset(
     """secret secrets secretkey clientsecret credential credentials creds cookie cookies
-    session sessionid sid signature sig authorization auth privatekey privkey salt
+    session sessionid sid signature sig auth privatekey privkey
     accountkey sharedaccesskey sas pkey""".split()
 )
 # "<qualifier> key" is a credential: api key, access key, secret key ...
 _KEY_QUALIFIERS = frozenset(
     """api access secret private signing encryption master account license client app auth
-    session shared storage subscription service x""".split()
+    session shared storage subscription service x application admin deploy integration
+    personal management partner developer consumer ingest write""".split()
 )
 _HOST_WORDS = frozenset(
     """host hostname hostaddr server servername datasource addr address hosts servers
@@ -294,8 +295,8 @@ def skip_value(value: str, followed_by: str = "") -> bool:
     stripped = value.strip()
     if not stripped or stripped.lower() in _SKIP_VALUES:
         return True
-    if not stripped.strip("*xX\u2022#-_."):
-        return True  # already masked: "****", "xxxx"
+    if not stripped.strip("*xX\u2022#-_.") or "****" in stripped:
+        return True  # already masked: "****", "xxxx", "sk_live_****4f2Q"
     if (
         "$" in stripped
         or "{" in stripped

@@ -167,15 +167,19 @@ class Vault:
         return found
 
     def truncated(self, text: str) -> Iterator[Hit]:
-        """Pieces of remembered secrets and long names next to a cut (``...``), as
-        databases, validators and pytest print long values: ``LINE 1: ...k2Jq9x'``,
-        ``'k2Jq...'``, ``'postgresql:/...nvoicing_live'``."""
+        """Pieces of remembered secrets and long names next to a cut (``...``) or a
+        mask (``***``), as databases, validators, pytest and vendors print long
+        values: ``LINE 1: ...k2Jq9x'``, ``'k2Jq...'``,
+        ``'postgresql:/...nvoicing_live'``, ``sk-WIkfA****MeSw`` (a mask alone
+        is no secret; the visible part of a key found elsewhere is)."""
         if not self._secrets and not self._names:
             return
-        for marker in ("...", "\u2026"):
+        for marker in ("...", "\u2026", "***"):
             cut = text.find(marker)
             while cut != -1:
                 after = cut + len(marker)
+                while after < len(text) and text[after] == marker[0]:
+                    after += 1  # the whole run of dots or stars is one cut
                 for start, end in (_run(text, after, 1), _run(text, cut, -1)):
                     piece = text[start:end]
                     if len(piece) < 6:
@@ -201,7 +205,7 @@ class Vault:
 _NOTHING = Redactions()
 
 
-_RUN_END = frozenset(" \t\r\n'\"`,;()[]{}<>")
+_RUN_END = frozenset(" \t\r\n'\"`,;()[]{}<>=:")  # key=6d2c43ff6c... and u:pw...: the value only
 
 
 def _run(text: str, pos: int, step: int) -> tuple[int, int]:
