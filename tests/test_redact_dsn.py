@@ -113,15 +113,15 @@ def test_an_easy_connect_target_on_its_own() -> None:
 
 
 def test_a_password_file_line_loses_every_part() -> None:
-    """``host:port:database:user:password`` (``.pgpass``) goes part by part; ``*``
-    stays, and a time of day is no such line."""
+    """``host:port:database:user:password`` in a text that names ``.pgpass`` goes
+    part by part; ``*`` stays, and a time of day is no such line."""
     clean = scrub(
-        "    entries = ['payroll-db.hr.internal:31544:payroll:payroll_reader:Pay-Day-31st']\n"
+        "    pgpass_entries = ['pay-db.hr.internal:31544:payroll:payroll_reader:Pay-Day-31st']\n"
         "*:*:*:svc_app:Hunter2!x\n"
         "at 12:30:45:12:x y"
     )
     assert clean == (
-        "    entries = ['<host-1>:<port>:<database>:<user>:<password>']\n"
+        "    pgpass_entries = ['<host-1>:<port>:<database>:<user>:<password>']\n"
         "*:*:*:<user>:<password>\n"
         "at 12:30:45:12:x y"
     )

@@ -166,13 +166,15 @@ def _one(
             # a bare ``key`` is a cache key or a dict key as often as a signing
             # key (Django's SECRET_KEY in signing.loads): only a random value goes
             kind, check = "secret", "random"
-        elif key.lower() in _PERSON_KEYS:
+        elif key[-4:] in ("name", "Name", "NAME") and key.lower() in _PERSON_KEYS:
             kind, check, reach = "user", "person", _NOWHERE
         elif key != "name" and key != "NAME" and key != "Name":
             return [], near, None
         elif _database_section(cls, match_start):
             kind = "database"
             reach = _NOWHERE  # it depended on the lines above
+        elif not _address_on_line(text, sep):
+            return [], _NOWHERE, None
         else:  # {'email': ..., 'name': 'Chidi Okonkwo'}: a person, beside an address
             kind, check, reach = "user", "people", _NOWHERE
     pos = sep + 1
@@ -303,11 +305,16 @@ def _person(text: str, sep: int, value: str, *, several: bool) -> bool:
     words = value.split(" ")
     if not 1 + several <= len(words) <= 4 or not all(_PERSON_WORD.fullmatch(w) for w in words):
         return False
+    return _address_on_line(text, sep)
+
+
+def _address_on_line(text: str, sep: int) -> bool:
+    """Whether the line holding ``sep`` also holds an e-mail address (an ``@`` and a
+    dot after it), at most ``_LINE_REACH`` either side."""
     start = text.rfind("\n", max(0, sep - _LINE_REACH), sep) + 1
     end = text.find("\n", sep, sep + _LINE_REACH)
-    line = text[start : end if end != -1 else sep + _LINE_REACH]
-    at = line.find("@")
-    return at > 0 and "." in line[at : at + 256]
+    at = text.find("@", start, end if end != -1 else sep + _LINE_REACH)
+    return at > start and text.find(".", at, at + 256) != -1
 
 
 # How an error's description starts after its code ("invalid_token: The token ...").

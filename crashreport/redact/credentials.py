@@ -230,9 +230,9 @@ class VendorTokens(ScanRule):
                 if start and text[start - 1] in _IDENT and text[start - 2 : start - 1] != "\\":
                     continue  # inside a longer word (but "\\n" before it is an escape)
                 yield start, end, "token", None, label, None
-        if ":AA" in text:
+        if ":" in text and ":AA" in text:  # one character first: a memchr
             yield from _telegram_tokens(scan)
-        if "-us" in text:
+        if "-" in text and "-us" in text:
             yield from _mailchimp_keys(scan)
 
 
@@ -368,18 +368,22 @@ class RandomTokens(ScanRule):
     def hits(self, scan: Scan) -> Iterator[Hit]:
         text = scan.text
         seen: dict[str, bool] = {}  # a token is printed many times in one traceback
-        public = _public_keys(scan)
+        public: list[tuple[int, int]] | None = None  # found once a run looks random
         index = 0
         for start, end in _token_starts(scan):
-            while index < len(public) and public[index][1] <= start:
-                index += 1  # runs come in order: the key before them is behind for good
-            if index < len(public) and public[index][0] <= start:
-                continue  # inside an SSH public key or a fingerprint: published by design
             value = text[start:end]
             verdict = seen.get(value)
             if verdict is None:
                 verdict = seen[value] = _random_run(value)
-            if verdict and not _after_an_id(text, start):
+            if not verdict:
+                continue
+            if public is None:
+                public = _public_keys(scan)
+            while index < len(public) and public[index][1] <= start:
+                index += 1  # runs come in order: the key before them is behind for good
+            if index < len(public) and public[index][0] <= start:
+                continue  # inside an SSH public key or a fingerprint: published by design
+            if not _after_an_id(text, start):
                 while end < len(text) and end - start < 4096 and text[end] == "=":
                     end += 1  # base64 padding
                 yield start, end, "token", None, "", None
@@ -414,26 +418,32 @@ def _public_keys(scan: Scan) -> list[tuple[int, int]]:
     return spans
 
 
-# A key whose value is an identifier, right before a value: ``'errorId': '``,
-# ``"x-amz-id-2": "``, ``cf-ray=``, ``x5t: ``. (A sensitive key -- session_id,
-# private_key_id -- is read by ``AssignedSecrets`` all the same.)
-# Linear: searched only in the 48 characters before a random-looking run.
-_ID_KEY = lazy(
-    r"(?i)(?:[_-]id|Id|\bid|[_-]id[_-]\d|\bray|\bx5t(?:#S256)?|thumbprint|\bkid|etag|nonce)"
-    r"['\"]?[ \t]{0,2}[:=][ \t]{0,2}['\"]?\Z"
-)
+# Keys whose values are identifiers (a request's, an object's, a key's id).
+_ID_NAMES = frozenset("id cf-ray x5t x5t#s256 kid etag nonce thumbprint".split())
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-#")
 
 
 def _after_an_id(text: str, start: int) -> bool:
-    """Whether the run at ``start`` is the value of an identifier's key (a request's,
-    an object's, a key's id): random, and no secret -- unless the key says it is
-    one (Vault's ``secret_id``, a ``session_id``)."""
-    window = text[max(0, start - 48) : start]
-    key = _ID_KEY.search(window)
-    if key is None:
+    """Whether the run at ``start`` is the value of an identifier's key
+    (``'errorId': '``, ``"x-amz-id-2": "``, ``cf-ray=``): random, and no secret --
+    unless the key says it is one (Vault's ``secret_id``, a ``session_id``).
+    Reads at most 40 characters back."""
+    tail = text[max(0, start - 40) : start].rstrip(" \t'\"")
+    if not tail.endswith((":", "=")):
         return False
-    near = window[-32:].lower()  # the key itself, and what may qualify it
-    return not any(word in near for word in ("secret", "token", "session", "passw", "auth"))
+    key = tail[:-1].rstrip(" \t'\"")
+    first = len(key)
+    while first > 0 and key[first - 1] in _NAME_CHARS:
+        first -= 1
+    name = key[first:]
+    low = name.lower()
+    is_id = (
+        low in _ID_NAMES
+        or low.endswith(("_id", "-id", ".id"))
+        or (name.endswith("Id") and name[-3:-2].islower())  # errorId, requestId
+        or (low[-5:-1] == "-id-" and low[-1:].isdigit())  # x-amz-id-2
+    )
+    return is_id and not any(w in low for w in ("secret", "token", "session", "passw", "auth"))
 
 
 def _random_run(value: str) -> bool:

@@ -119,7 +119,7 @@ class DriverMessages(ScanRule):
         if " to " in low:
             for match in scan.matches(_CONNECTING_TO, low):
                 yield from self._connecting(text, *match.span("value"))
-        if any(phrase in text for phrase in _SMTP_PHRASES):
+        if "S" in text and any(phrase in text for phrase in _SMTP_PHRASES):
             for match in scan.matches(_SMTP_HOST, text):
                 yield from host_parts(text, *match.span("host"), scan.hosts)
         if "Authentication failed" in text:

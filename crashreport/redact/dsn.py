@@ -160,8 +160,9 @@ class EzConnect(ScanRule):
             yield n - creds.end("user"), n - creds.start("user"), "user", None, "", None
             yield n - creds.end("pw"), n - creds.start("pw"), "password", None, "", None
             yield from _target_parts(text, target, scan)
-        if "/" in text and ":" in text:
-            for quoted in scan.matches(_QUOTED_TARGET, scan.cls):
+        low = scan.low
+        if "/" in text and ":" in text and ("dsn" in low or "oracle" in low or "tns" in low):
+            for quoted in scan.matches(_QUOTED_TARGET, scan.cls):  # Oracle's, named as such
                 yield from host_parts(text, quoted.start("host"), quoted.end("port"), scan.hosts)
                 yield quoted.start("service"), quoted.end("service"), "database", None, "", None
 
@@ -199,9 +200,8 @@ class LdapNames(ScanRule):
             if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue
             chain = text[start + 3 : match.end()]  # "corp,dc=example,dc=com" -> corp.example.com
-            if "dc=" not in chain.lower() and not text[max(0, start - 2) : start].rstrip().endswith(
-                ","
-            ):
+            single = "=" not in chain  # one component: "corp"
+            if single and not text[max(0, start - 2) : start].rstrip().endswith(","):
                 continue  # one "dc=x" outside a distinguished name: (dc=us21, key=...)
             value = chain.replace(", dc=", ".").replace(",dc=", ".").replace(", DC=", ".")
             value = value.replace(",DC=", ".")
@@ -222,11 +222,14 @@ _LINE_STARTS = frozenset("'\"\n")
 
 
 class PasswordFileLines(ScanRule):
-    """Lines of libpq's ``.pgpass``: ``db.corp:5432:orders:svc_app:s3cret``."""
+    """Lines of libpq's ``.pgpass``: ``db.corp:5432:orders:svc_app:s3cret``, in a
+    text that names the file (``.pgpass``, ``PGPASSFILE``, ``passfile``)."""
 
     def hits(self, scan: Scan) -> Iterator[Hit]:
         text, n = scan.text, len(scan.text)
-        if text.count(":") < 4:
+        # such lines reach a report where code reads the file: it names it
+        low = scan.low
+        if "pass" not in low or ("pgpass" not in low and "passfile" not in low):
             return
         for match in scan.matches(_PGPASS_TAIL, text):
             colon = match.start()

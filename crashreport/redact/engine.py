@@ -243,7 +243,8 @@ _ESCAPE_SPELLINGS = ("\x1b", "\\x1b[", "\\033[", "\\u001b[")
 def _terminal_codes_blanked(text: str) -> str:
     """``text`` with terminal escape sequences as spaces, offset for offset: the
     rules see a colour code as the boundary it is, the replacement keeps it."""
-    if not any(spelling in text for spelling in _ESCAPE_SPELLINGS):
+    # one character first (a memchr): most texts have no escape, raw or spelled
+    if "\x1b" not in text and ("\\" not in text or not any(s in text for s in _ESCAPE_SPELLINGS)):
         return text
     return _TERMINAL_CODE.sub(lambda code: " " * (code.end() - code.start()), text)
 

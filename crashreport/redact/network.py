@@ -201,7 +201,7 @@ class HostNames(ScanRule):
             yield from self._dotted(scan)
         if ":" in text:
             yield from self._colon_port(scan)
-        if "DESKTOP-" in text or "LAPTOP-" in text:
+        if "TOP-" in text:  # DESKTOP-, LAPTOP-
             for match in scan.matches(_WINDOWS_NAME, text):
                 if word_start(text, match.start()):
                     yield match.start(), match.end(), "host", None, "", None

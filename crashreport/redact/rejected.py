@@ -63,17 +63,19 @@ class RejectedValues(ScanRule):
 
     def hits(self, scan: Scan) -> Iterator[Hit]:
         text = scan.text
-        if _INPUT in text:
+        if "_" in text and _INPUT in text:  # one character first: a memchr
             yield from _pydantic_inputs(text, scan)
-        if "found: " in text or "reference " in text or " token " in text:
+        colon = ":" in text and ": " in text  # most markers hold it: one search for them
+        if colon or "bad " in text:
             for marker in _FOUND:
-                for pos in _after(scan, marker):
-                    yield from _quoted_value(text, pos, "secret")
-        if _RAW_VALUE in text:
+                if marker in text:
+                    for pos in _after(scan, marker):
+                        yield from _quoted_value(text, pos, "secret")
+        if colon and _RAW_VALUE in text:
             yield from _raw_values(text, scan)
-        if _UNPARSED in text:
+        if colon and _UNPARSED in text:
             yield from _unparsed(text, scan)
-        if _PARSING_LINE in text:
+        if "\t" in text and _PARSING_LINE in text:
             yield from _unparsable_lines(text, scan)
 
 
@@ -92,12 +94,17 @@ def _unparsable_lines(text: str, scan: Scan) -> Iterator[Hit]:
                     yield span[0], end, "secret", None, "", None
 
 
+# What a candidate costs of ``Scan.budget``: each reads a line or two around
+# its marker, as much as several pattern matches would.
+_CANDIDATE_COST = 4
+
+
 def _after(scan: Scan, marker: str) -> Iterator[int]:
     """Where each occurrence of ``marker`` ends, each one paid for (``Scan.budget``)."""
     text = scan.text
     at = text.find(marker)
     while at != -1:
-        scan.spend()
+        scan.spend(_CANDIDATE_COST)
         yield at + len(marker)
         at = text.find(marker, at + len(marker))
 
