@@ -245,9 +245,7 @@ _MAILCHIMP_DC = lazy(r"-us\d{1,2}(?![\w-])")
 
 def _mailchimp_keys(scan: Scan) -> Iterator[Hit]:
     text = scan.text
-    at = text.find("-us")
-    while at != -1:
-        scan.spend()
+    for at in scan.occurrences("-us"):
         start = at - 32
         dc = _MAILCHIMP_DC.match(text, at)
         if (
@@ -257,7 +255,6 @@ def _mailchimp_keys(scan: Scan) -> Iterator[Hit]:
             and not (start and text[start - 1] in _IDENT)
         ):
             yield start, dc.end(), "token", None, "mailchimp", None
-        at = text.find("-us", at + 3)
 
 
 # Telegram bot tokens: the bot's number, ":AA", 33 characters -- one token,
@@ -268,9 +265,7 @@ _TELEGRAM_REST = lazy(r":AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])")
 
 def _telegram_tokens(scan: Scan) -> Iterator[Hit]:
     text = scan.text
-    at = text.find(":AA")
-    while at != -1:
-        scan.spend()
+    for at in scan.occurrences(":AA"):
         start = at
         while start > 0 and at - start < 10 and text[start - 1].isdigit():
             start -= 1
@@ -285,7 +280,6 @@ def _telegram_tokens(scan: Scan) -> Iterator[Hit]:
             )
         ):
             yield start, rest.end(), "token", None, "telegram", None
-        at = text.find(":AA", at + 3)
 
 
 # Names a JWT's header or claims hold, as they appear in its decoded JSON.

@@ -101,12 +101,8 @@ _CANDIDATE_COST = 4
 
 def _after(scan: Scan, marker: str) -> Iterator[int]:
     """Where each occurrence of ``marker`` ends, each one paid for (``Scan.budget``)."""
-    text = scan.text
-    at = text.find(marker)
-    while at != -1:
-        scan.spend(_CANDIDATE_COST)
+    for at in scan.occurrences(marker, _CANDIDATE_COST):
         yield at + len(marker)
-        at = text.find(marker, at + len(marker))
 
 
 def _unparsed(text: str, scan: Scan) -> Iterator[Hit]:

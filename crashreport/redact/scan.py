@@ -146,6 +146,16 @@ class Scan:
             self._shape = self.latin1.translate(_DIGITS_TO_ZERO)
         return self._shape
 
+    def occurrences(self, literal: str, cost: int = 1) -> Iterator[int]:
+        """Where each occurrence of ``literal`` starts (in order, not overlapping),
+        each one paid for: ``cost`` of the budget, as for a pattern's match."""
+        text = self.text
+        at = text.find(literal)
+        while at != -1:
+            self.spend(cost)
+            yield at
+            at = text.find(literal, at + len(literal))
+
     def spend(self, cost: int = 1) -> None:
         """Account for ``cost`` candidates; raise ``TooDense`` past the budget."""
         self.budget -= cost
